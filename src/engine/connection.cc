@@ -1,0 +1,159 @@
+// connection.cc: opening, configuring and using one sqlite3 connection.
+
+#include "engine/connection.h"
+
+#include <sqlite3.h>
+
+#include <climits>
+#include <string>
+
+#include "engine/sqlite_error.h"
+#include "libsql/error.h"
+
+namespace libsql::engine {
+
+namespace {
+
+// Every file we create uses this page size: libSQL replication frames carry 4096-byte
+// pages, so a database made here must be replicable without conversion.
+constexpr int kPageSize = 4096;
+
+int open_flags(OpenMode mode) {
+  // NOMUTEX: one thread uses a connection at a time, so SQLite's per-connection mutex
+  // would only cost time.
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+  switch (mode) {
+    case OpenMode::kReadWriteCreate:
+      return flags | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    case OpenMode::kReadWrite:
+      return flags | SQLITE_OPEN_READWRITE;
+    case OpenMode::kReadOnly:
+      return flags | SQLITE_OPEN_READONLY;
+  }
+  return flags;
+}
+
+// The first column of the first row of a one-row query.
+Value query_single(Connection& connection, std::string_view sql) {
+  Statement statement = connection.prepare(sql);
+  return statement.step() ? statement.column_value(0) : Value();
+}
+
+bool is_blank(std::string_view sql) {
+  return sql.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+}  // namespace
+
+Connection Connection::open(const std::string& path, const OpenOptions& options) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, open_flags(options.mode), nullptr);
+  Connection connection(db);  // owns db even when opening failed
+  if (rc != SQLITE_OK) {
+    const Error cause = sqlite_error(db, rc);
+    throw Error(cause.code(), "cannot open database \"" + path + "\": " + cause.what());
+  }
+  sqlite3_extended_result_codes(db, 1);
+  try {
+    connection.configure(options);
+  } catch (const Error& e) {
+    throw Error(e.code(), "cannot open database \"" + path + "\": " + e.what());
+  }
+  return connection;
+}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+  }
+  return *this;
+}
+
+// close_v2 defers the close until the last statement is finalized, so a forgotten
+// statement cannot make the destructor fail.
+Connection::~Connection() { sqlite3_close_v2(db_); }
+
+void Connection::configure(const OpenOptions& options) {
+  set_busy_timeout(options.busy_timeout);
+
+  // Reading the page count also reads the file header: a file that is not a database
+  // fails here (SQLITE_NOTADB), at open, rather than at the first query.
+  const bool is_new = query_single(*this, "PRAGMA page_count").as_integer() == 0;
+
+  const bool in_memory = sqlite3_db_filename(db_, "main")[0] == '\0';
+  if (in_memory || options.mode == OpenMode::kReadOnly) return;
+  if (is_new) execute_script("PRAGMA page_size = " + std::to_string(kPageSize));
+  if (options.wal) {
+    const Value mode = query_single(*this, "PRAGMA journal_mode = WAL");
+    if (mode != Value("wal")) {
+      throw Error(PrimaryCode::kError,
+                  "cannot switch to WAL mode (journal mode stays " +
+                      (mode.type() == ValueType::kText ? mode.as_text() : "?") + ")");
+    }
+  }
+}
+
+PreparedPrefix Connection::prepare_first(std::string_view sql) {
+  while (!sql.empty()) {
+    if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
+      throw Error(PrimaryCode::kTooBig, "SQL text of " + std::to_string(sql.size()) +
+                                            " bytes is longer than SQLite accepts");
+    }
+    sqlite3_stmt* stmt = nullptr;
+    const char* tail = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), 0, &stmt, &tail);
+    if (rc != SQLITE_OK) throw_sqlite_error(db_, rc);
+    const auto consumed = static_cast<std::size_t>(tail - sql.data());
+    sql.remove_prefix(consumed);
+    // A lone ";" or a comment prepares to no statement: keep looking after it.
+    if (stmt != nullptr) return PreparedPrefix{Statement(stmt), sql};
+    if (consumed == 0) break;
+  }
+  return PreparedPrefix{std::nullopt, sql};
+}
+
+Statement Connection::prepare(std::string_view sql) {
+  PreparedPrefix first = prepare_first(sql);
+  if (!first.statement) {
+    throw Error(PrimaryCode::kMisuse,
+                "no SQL statement to prepare (the text is empty or only comments)");
+  }
+  if (!is_blank(first.rest) && prepare_first(first.rest).statement) {
+    throw Error(PrimaryCode::kMisuse,
+                "more than one SQL statement given where one is expected; run scripts with "
+                "execute_batch()");
+  }
+  return std::move(*first.statement);
+}
+
+void Connection::execute_script(std::string_view sql) {
+  while (true) {
+    PreparedPrefix next = prepare_first(sql);
+    if (!next.statement) return;
+    while (next.statement->step()) {
+    }
+    sql = next.rest;
+  }
+}
+
+std::int64_t Connection::last_insert_rowid() const noexcept {
+  return sqlite3_last_insert_rowid(db_);
+}
+
+std::int64_t Connection::changes() const noexcept { return sqlite3_changes64(db_); }
+
+std::int64_t Connection::total_changes() const noexcept { return sqlite3_total_changes64(db_); }
+
+bool Connection::is_autocommit() const noexcept { return sqlite3_get_autocommit(db_) != 0; }
+
+void Connection::set_busy_timeout(std::chrono::milliseconds timeout) {
+  const auto ms = timeout.count() > INT_MAX ? INT_MAX : static_cast<int>(timeout.count());
+  const int rc = sqlite3_busy_timeout(db_, ms);
+  if (rc != SQLITE_OK) throw_sqlite_error(db_, rc);
+}
+
+void Connection::interrupt() noexcept { sqlite3_interrupt(db_); }
+
+}  // namespace libsql::engine

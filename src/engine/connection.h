@@ -1,0 +1,76 @@
+// connection.h: one SQLite database connection, owned (closed on destruction).
+//
+// Opens a file with the project's settings (WAL, page size 4096 for new files, busy
+// timeout, foreign keys), prepares statements and runs scripts. A connection is used
+// by one thread at a time (SQLite's multi-thread mode: no per-connection mutex); only
+// interrupt() may be called from another thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/statement.h"
+
+struct sqlite3;
+
+namespace libsql::engine {
+
+enum class OpenMode { kReadWriteCreate, kReadWrite, kReadOnly };
+
+struct OpenOptions {
+  OpenMode mode = OpenMode::kReadWriteCreate;
+  // How long a statement waits for another connection's lock before SQLITE_BUSY.
+  std::chrono::milliseconds busy_timeout{5000};
+  // WAL for every file database that is opened for writing. Off leaves the file's
+  // journal mode as it is.
+  bool wal = true;
+};
+
+// The result of preparing the first statement of a script.
+struct PreparedPrefix {
+  std::optional<Statement> statement;  // empty if the text held only spaces/comments
+  std::string_view rest;               // the text after that statement
+};
+
+class Connection {
+ public:
+  // Opens `path` (a file name, ":memory:", or a "file:" URI). Throws libsql::Error,
+  // e.g. SQLITE_CANTOPEN for a missing file in read-only mode, SQLITE_NOTADB for a
+  // file that is not a database.
+  static Connection open(const std::string& path, const OpenOptions& options = {});
+
+  Connection(Connection&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+  Connection& operator=(Connection&& other) noexcept;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Prepares exactly one statement; text after it may only be spaces, comments and
+  // semicolons (SQLITE_MISUSE otherwise), and empty text is SQLITE_MISUSE too.
+  Statement prepare(std::string_view sql);
+  // Prepares the first statement of `sql`, for callers that walk a script.
+  PreparedPrefix prepare_first(std::string_view sql);
+  // Runs every statement of a script, discarding rows.
+  void execute_script(std::string_view sql);
+
+  std::int64_t last_insert_rowid() const noexcept;
+  std::int64_t changes() const noexcept;
+  std::int64_t total_changes() const noexcept;
+  bool is_autocommit() const noexcept;
+  void set_busy_timeout(std::chrono::milliseconds timeout);
+  // Makes the running statement fail with SQLITE_INTERRUPT. Safe from any thread.
+  void interrupt() noexcept;
+
+  sqlite3* handle() const noexcept { return db_; }
+
+ private:
+  explicit Connection(sqlite3* db) noexcept : db_(db) {}
+  void configure(const OpenOptions& options);
+
+  sqlite3* db_;
+};
+
+}  // namespace libsql::engine

@@ -1,0 +1,46 @@
+/* sqlite_internals.h: the few functions we add to SQLite from inside its own
+** translation unit (sqlite_internals.c), where its internal structures are visible.
+**
+** They depend on SQLite 3.46.1's internals, which cmake/sqlite.cmake pins, and each is
+** covered by sqlite_internals_test.cc. Only src/engine may call them. Nothing here
+** changes SQLite's behaviour; they only read state SQLite's API cannot reach cheaply.
+** This header does not include sqlite3.h, so engine headers can inline calls to it.
+*/
+#ifndef LIBSQL_ENGINE_SQLITE_INTERNALS_H
+#define LIBSQL_ENGINE_SQLITE_INTERNALS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sqlite3_stmt sqlite3_stmt;
+
+/* Storage classes, numbered as libsql::ValueType (statement.cc checks). */
+enum {
+  LIBSQL_COLUMN_NULL = 0,
+  LIBSQL_COLUMN_INTEGER = 1,
+  LIBSQL_COLUMN_REAL = 2,
+  LIBSQL_COLUMN_TEXT = 3,
+  LIBSQL_COLUMN_BLOB = 4
+};
+
+/* One column of a statement's current result row. `data`/`size` hold TEXT (UTF-8, not
+** NUL-terminated) and BLOB bytes and stay valid until the statement steps or resets. */
+typedef struct libsql_column {
+  int type; /* LIBSQL_COLUMN_* */
+  long long integer;
+  double real;
+  const void* data;
+  long long size;
+} libsql_column;
+
+/* Reads column `column` (0 <= column < sqlite3_column_count) of the current row
+** without sqlite3_column_*'s per-call bookkeeping, and without copying text to add a
+** terminator. Without a current row, or out of range, a column reads as NULL. */
+void libsql_read_column(sqlite3_stmt* stmt, int column, libsql_column* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,84 @@
+// config.cc: sqld's command line, with CLI11.
+
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <ostream>
+#include <stdexcept>
+
+#include "server/build_info.h"
+
+namespace libsql::server {
+
+ListenAddress ListenAddress::parse(std::string_view text) {
+  const auto fail = [&](std::string_view why) -> ListenAddress {
+    throw std::invalid_argument("invalid listen address \"" + std::string(text) +
+                                "\": " + std::string(why));
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return fail("expected host:port");
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return fail("an IPv6 host must be in brackets, e.g. [::1]:8080");
+  }
+  if (host.empty()) return fail("the host is empty");
+  std::uint16_t port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size()) {
+    return fail("the port must be a number from 0 to 65535");
+  }
+  return ListenAddress{std::string(host), port};
+}
+
+std::string ListenAddress::to_string() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string version_line() {
+  return "sqld " + std::string(kBuildVersion) + " (" + std::string(kBuildCommit) + " " +
+         std::string(kBuildDate) + ")";
+}
+
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::ostream& out,
+                                     std::ostream& err) {
+  ServerConfig config;
+  std::string http_listen_addr = config.http_listen_addr.to_string();
+  std::string db_path = config.db_path.string();
+
+  CLI::App app("sqld: a libSQL server (Hrana over HTTP and WebSocket)", "sqld");
+  app.set_version_flag("-V,--version", version_line());
+  app.add_option("-d,--db-path", db_path, "Data directory")
+      ->envname("SQLD_DB_PATH")
+      ->capture_default_str();
+  app.add_option("--http-listen-addr", http_listen_addr, "Address and port of the HTTP API")
+      ->envname("SQLD_HTTP_LISTEN_ADDR")
+      ->capture_default_str();
+  app.add_flag("--no-welcome", config.no_welcome, "Do not print the welcome message");
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  if (!reversed.empty()) reversed.pop_back();  // the program name
+  try {
+    app.parse(reversed);
+    config.http_listen_addr = ListenAddress::parse(http_listen_addr);
+  } catch (const CLI::ParseError& e) {
+    return ExitWith{app.exit(e, out, err)};
+  } catch (const std::invalid_argument& e) {
+    err << "error: --http-listen-addr: " << e.what() << "\n";
+    return ExitWith{2};
+  }
+  if (db_path.empty()) {
+    err << "error: --db-path must not be empty\n";
+    return ExitWith{2};
+  }
+  config.db_path = db_path;
+  return config;
+}
+
+}  // namespace libsql::server

@@ -1,0 +1,55 @@
+// config.h: sqld's settings, read from its command line and SQLD_* environment
+// variables with the names and defaults of Turso's sqld, so scripts written for one
+// start the other.
+//
+// Only flags this server implements are accepted; an unknown flag is an error, never
+// silently ignored.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace libsql::server {
+
+struct ListenAddress {
+  std::string host;  // IPv4 or IPv6 literal, or a name such as "localhost"
+  std::uint16_t port = 0;
+
+  // "127.0.0.1:8080", "[::1]:8080", "localhost:0". Throws std::invalid_argument naming
+  // what is wrong.
+  static ListenAddress parse(std::string_view text);
+  std::string to_string() const;
+};
+
+struct ServerConfig {
+  // The data directory; the default namespace's database is <db_path>/dbs/default/data,
+  // as in sqld.
+  std::filesystem::path db_path = "data.sqld";
+  ListenAddress http_listen_addr{"127.0.0.1", 8080};
+  bool no_welcome = false;
+
+  std::filesystem::path default_database_file() const {
+    return db_path / "dbs" / "default" / "data";
+  }
+};
+
+// The outcome of reading the command line: settings to run with, or an exit status
+// when the command line asked for help or a version, or was wrong (the text is already
+// written to `out` or `err`).
+struct ExitWith {
+  int status;
+};
+using ParsedCommandLine = std::variant<ServerConfig, ExitWith>;
+
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::ostream& out,
+                                     std::ostream& err);
+
+// "sqld 0.1.0 (1a2b3c4d 2026-11-23)": the shape of sqld's own version line.
+std::string version_line();
+
+}  // namespace libsql::server

@@ -1,0 +1,107 @@
+// config_test.cc: sqld's flags, environment variables and defaults.
+
+#include "server/config.h"
+
+#include <stdlib.h>
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+
+namespace libsql::server {
+namespace {
+
+ParsedCommandLine parse(std::vector<std::string> args, std::string* out_text = nullptr,
+                        std::string* err_text = nullptr) {
+  args.insert(args.begin(), "sqld");
+  std::ostringstream out, err;
+  auto parsed = parse_command_line(args, out, err);
+  if (out_text) *out_text = out.str();
+  if (err_text) *err_text = err.str();
+  return parsed;
+}
+
+// Sets an environment variable for one test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
+  ~ScopedEnv() { unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+TEST(Config, DefaultsAreSqlds) {
+  const auto parsed = parse({});
+  ASSERT_TRUE(std::holds_alternative<ServerConfig>(parsed));
+  const auto& config = std::get<ServerConfig>(parsed);
+  EXPECT_EQ(config.db_path, "data.sqld");
+  EXPECT_EQ(config.http_listen_addr.to_string(), "127.0.0.1:8080");
+  EXPECT_FALSE(config.no_welcome);
+  EXPECT_EQ(config.default_database_file(), "data.sqld/dbs/default/data");
+}
+
+TEST(Config, ReadsFlagsInBothSpellings) {
+  auto config = std::get<ServerConfig>(
+      parse({"-d", "/tmp/x", "--http-listen-addr", "0.0.0.0:9000", "--no-welcome"}));
+  EXPECT_EQ(config.db_path, "/tmp/x");
+  EXPECT_EQ(config.http_listen_addr.host, "0.0.0.0");
+  EXPECT_EQ(config.http_listen_addr.port, 9000);
+  EXPECT_TRUE(config.no_welcome);
+  config = std::get<ServerConfig>(parse({"--db-path=/tmp/y", "--http-listen-addr=[::1]:0"}));
+  EXPECT_EQ(config.db_path, "/tmp/y");
+  EXPECT_EQ(config.http_listen_addr.host, "::1");
+  EXPECT_EQ(config.http_listen_addr.to_string(), "[::1]:0");
+}
+
+TEST(Config, ReadsSqldEnvironmentVariables) {
+  ScopedEnv db("SQLD_DB_PATH", "/var/lib/sqld");
+  ScopedEnv addr("SQLD_HTTP_LISTEN_ADDR", "127.0.0.1:7777");
+  auto config = std::get<ServerConfig>(parse({}));
+  EXPECT_EQ(config.db_path, "/var/lib/sqld");
+  EXPECT_EQ(config.http_listen_addr.port, 7777);
+  // A flag wins over the environment.
+  config = std::get<ServerConfig>(parse({"--http-listen-addr", "127.0.0.1:1"}));
+  EXPECT_EQ(config.http_listen_addr.port, 1);
+}
+
+TEST(Config, RefusesUnknownFlags) {
+  std::string err;
+  const auto parsed = parse({"--no-such-flag"}, nullptr, &err);
+  ASSERT_TRUE(std::holds_alternative<ExitWith>(parsed));
+  EXPECT_NE(std::get<ExitWith>(parsed).status, 0);
+  EXPECT_NE(err.find("no-such-flag"), std::string::npos) << err;
+}
+
+TEST(Config, RefusesBadListenAddressesWithTheReason) {
+  for (const char* bad :
+       {"8080", "127.0.0.1:", "127.0.0.1:99999", ":8080", "::1:8080", "host:port"}) {
+    std::string err;
+    const auto parsed = parse({"--http-listen-addr", bad}, nullptr, &err);
+    ASSERT_TRUE(std::holds_alternative<ExitWith>(parsed)) << bad;
+    EXPECT_EQ(std::get<ExitWith>(parsed).status, 2) << bad;
+    EXPECT_NE(err.find("invalid listen address"), std::string::npos) << err;
+  }
+}
+
+TEST(Config, VersionAndHelpExitZeroWithTheirText) {
+  std::string out;
+  auto parsed = parse({"--version"}, &out);
+  ASSERT_TRUE(std::holds_alternative<ExitWith>(parsed));
+  EXPECT_EQ(std::get<ExitWith>(parsed).status, 0);
+  EXPECT_EQ(out.rfind("sqld ", 0), 0u) << out;
+  parsed = parse({"--help"}, &out);
+  EXPECT_EQ(std::get<ExitWith>(parsed).status, 0);
+  EXPECT_NE(out.find("--http-listen-addr"), std::string::npos) << out;
+}
+
+TEST(Config, VersionLineHasSqldsShape) {
+  const std::string line = version_line();
+  // "sqld 0.24.32 (40c272de 2025-02-14)"
+  EXPECT_TRUE(std::regex_match(line, std::regex(R"(sqld \d+\.\d+\.\d+ \(\w+ \d{4}-\d{2}-\d{2}\))")))
+      << line;
+}
+
+}  // namespace
+}  // namespace libsql::server

@@ -1,0 +1,56 @@
+// http_listener.h: accepts HTTP/1.1 connections on one address and hands each request
+// to a handler coroutine, with keep-alive.
+//
+// Runs on the caller's Asio io_context (the network threads). It knows nothing of
+// Hrana or databases: handlers must not block, and move blocking work (SQLite, fsync)
+// to a worker pool before co_awaiting its result.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "server/config.h"
+
+namespace libsql::server {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
+
+struct HttpLimits {
+  // Largest request body accepted; larger ones are answered 413.
+  std::uint64_t max_body_bytes = 64 * 1024 * 1024;
+};
+
+class HttpListener {
+ public:
+  // Binds and listens now, so a taken port fails here with a clear message
+  // (std::system_error naming the address).
+  HttpListener(boost::asio::io_context& io, const ListenAddress& address, HttpHandler handler,
+               HttpLimits limits = {});
+  ~HttpListener();
+  HttpListener(const HttpListener&) = delete;
+  HttpListener& operator=(const HttpListener&) = delete;
+
+  // Starts accepting connections. Call once.
+  void start();
+  // Stops accepting new connections. Thread-safe.
+  void stop();
+
+  // The bound port (differs from the requested one when that was 0).
+  std::uint16_t port() const;
+
+  struct State;  // shared with the connection coroutines; defined in the .cc
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace libsql::server

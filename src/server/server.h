@@ -1,0 +1,45 @@
+// server.h: sqld itself: the configured database, the HTTP routes, the network threads.
+//
+// Construction opens the database and binds the listen address, so every startup
+// failure (bad data directory, not a database, port taken) surfaces there with a clear
+// error. run() serves until stop(); stop() is safe from any thread, including a signal
+// waiter. Signal handling belongs to the program (tools/sqld), not to this class.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <memory>
+
+#include "engine/database.h"
+#include "server/config.h"
+#include "server/http_listener.h"
+#include "server/router.h"
+
+namespace libsql::server {
+
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Serves on `threads` network threads (the caller's among them) until stop().
+  void run(unsigned threads);
+  void stop();
+
+  std::uint16_t http_port() const { return listener_->port(); }
+  const ServerConfig& config() const { return config_; }
+
+ private:
+  void add_routes();
+
+  ServerConfig config_;
+  engine::Database database_;
+  boost::asio::io_context io_;
+  Router router_;
+  std::unique_ptr<HttpListener> listener_;
+};
+
+}  // namespace libsql::server

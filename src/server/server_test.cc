@@ -1,0 +1,127 @@
+// server_test.cc: sqld in-process on an ephemeral loopback port: its routes, HTTP
+// edge cases, and a clean stop.
+
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "engine/connection.h"
+#include "libsql/error.h"
+#include "tests/support/http_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace libsql::server {
+namespace {
+
+namespace http = boost::beast::http;
+using testing::HttpClient;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerConfig config;
+    config.db_path = dir_.path() / "data.sqld";
+    config.http_listen_addr = {"127.0.0.1", 0};
+    server_ = std::make_unique<Server>(config);
+    serving_ = std::thread([this] { server_->run(2); });
+  }
+  void TearDown() override {
+    server_->stop();
+    serving_.join();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Server> server_;
+  std::thread serving_;
+};
+
+TEST_F(ServerTest, HealthAnswers200WithAnEmptyBody) {
+  HttpClient client(server_->http_port());
+  const auto reply = client.get("/health");
+  EXPECT_EQ(reply.result(), http::status::ok);
+  EXPECT_EQ(reply.body(), "");
+}
+
+TEST_F(ServerTest, VersionAnswersTheVersionLine) {
+  HttpClient client(server_->http_port());
+  const auto reply = client.get("/version");
+  EXPECT_EQ(reply.result(), http::status::ok);
+  EXPECT_EQ(reply.body(), version_line());
+}
+
+TEST_F(ServerTest, UnknownPathsAre404AndWrongMethods405) {
+  HttpClient client(server_->http_port());
+  EXPECT_EQ(client.get("/nope").result(), http::status::not_found);
+  EXPECT_EQ(client.request(http::verb::post, "/health", "{}").result(),
+            http::status::method_not_allowed);
+  EXPECT_EQ(client.get("/health?probe=1").result(), http::status::ok)
+      << "a query string is not part of the path";
+}
+
+TEST_F(ServerTest, KeepsAConnectionAliveAcrossRequests) {
+  HttpClient client(server_->http_port());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(client.get("/health").result(), http::status::ok) << "request " << i;
+}
+
+TEST_F(ServerTest, MalformedRequestsGet400AndTheServerStaysUp) {
+  HttpClient bad(server_->http_port());
+  EXPECT_EQ(bad.send_raw("NOT AN HTTP REQUEST\r\n\r\n").result(), http::status::bad_request);
+  EXPECT_TRUE(bad.closed_by_server());
+  HttpClient good(server_->http_port());
+  EXPECT_EQ(good.get("/health").result(), http::status::ok);
+}
+
+TEST_F(ServerTest, OversizedBodiesGet413BeforeTheBodyIsRead) {
+  HttpClient client(server_->http_port());
+  // Announce 1 GiB and send none of it: the server must refuse from the header alone.
+  const auto reply =
+      client.send_raw("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n");
+  EXPECT_EQ(reply.result(), http::status::payload_too_large);
+}
+
+TEST_F(ServerTest, CreatesTheDefaultNamespaceDatabaseAsSqldLaysItOut) {
+  const auto file = dir_.path() / "data.sqld" / "dbs" / "default" / "data";
+  ASSERT_TRUE(std::filesystem::exists(file)) << file;
+  auto db = engine::Connection::open(file.string(), {.mode = engine::OpenMode::kReadOnly});
+  auto mode = db.prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "wal");
+}
+
+TEST(ServerStartup, ANonDatabaseFileIsAClearErrorAtStartup) {
+  testing::TempDir dir;
+  ServerConfig config;
+  config.db_path = dir.path();
+  config.http_listen_addr = {"127.0.0.1", 0};
+  std::filesystem::create_directories(config.default_database_file().parent_path());
+  std::ofstream(config.default_database_file()) << std::string(4096, 'z');
+  try {
+    Server server(config);
+    FAIL() << "a junk database file must stop startup";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code_name(), "SQLITE_NOTADB");
+  }
+}
+
+TEST(ServerStartup, ATakenPortIsAClearErrorAtStartup) {
+  testing::TempDir dir;
+  ServerConfig config;
+  config.db_path = dir.path();
+  config.http_listen_addr = {"127.0.0.1", 0};
+  Server first(config);
+  config.http_listen_addr.port = first.http_port();
+  try {
+    Server second(config);
+    FAIL() << "two servers must not share a port";
+  } catch (const std::system_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace libsql::server
