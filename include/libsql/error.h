@@ -49,8 +49,9 @@ enum class PrimaryCode : int {
 
 class Error : public std::runtime_error {
  public:
-  // `code` is a SQLite result code, primary or extended.
-  Error(int code, const std::string& message);
+  // `code` is a SQLite result code, primary or extended. `sql_offset`: where in the SQL
+  // text the error was found, when SQLite says (-1 otherwise).
+  Error(int code, const std::string& message, int sql_offset = -1);
   Error(PrimaryCode code, const std::string& message);
 
   // The extended result code, e.g. 2067 for SQLITE_CONSTRAINT_UNIQUE.
@@ -59,9 +60,13 @@ class Error : public std::runtime_error {
   // The code's C name, e.g. "SQLITE_CONSTRAINT_UNIQUE"; "SQLITE_UNKNOWN" for codes
   // SQLite does not define.
   std::string_view code_name() const noexcept;
+  // The byte offset in the SQL text of a prepare error (e.g. the unknown table's name),
+  // or -1.
+  int sql_offset() const noexcept { return sql_offset_; }
 
  private:
   int code_;
+  int sql_offset_;
 };
 
 }  // namespace libsql

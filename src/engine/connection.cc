@@ -39,6 +39,48 @@ Value query_single(Connection& connection, std::string_view sql) {
   return statement.step() ? statement.column_value(0) : Value();
 }
 
+// Per-connection state the authorizer writes; owned by the sqlite3 handle (clientdata).
+struct SessionState {
+  bool changed = false;
+};
+constexpr const char* kSessionStateKey = "libsql.session";
+
+// Pragmas whose argument names what to read (`PRAGMA table_info(t)`), not a setting.
+bool is_query_pragma(std::string_view name) {
+  static constexpr std::string_view kQueries[] = {
+      "foreign_key_check", "foreign_key_list", "index_info", "index_list", "index_xinfo",
+      "integrity_check",   "quick_check",      "table_info", "table_list", "table_xinfo"};
+  for (std::string_view query : kQueries) {
+    if (name.size() == query.size() && sqlite3_strnicmp(name.data(), query.data(), static_cast<int>(name.size())) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Watches what statements do at prepare time; never denies anything.
+int watch_session_changes(void* user_data, int action, const char* arg1, const char* arg2,
+                          const char* /*database*/, const char* /*trigger*/) {
+  auto* state = static_cast<SessionState*>(user_data);
+  switch (action) {
+    case SQLITE_PRAGMA:
+      // A pragma with a value sets something (conservatively: even database-wide ones).
+      if (arg2 != nullptr && !is_query_pragma(arg1)) state->changed = true;
+      break;
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+    case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TEMP_TABLE:
+    case SQLITE_CREATE_TEMP_TRIGGER:
+    case SQLITE_CREATE_TEMP_VIEW:
+      state->changed = true;
+      break;
+    default:
+      break;
+  }
+  return SQLITE_OK;
+}
+
 bool is_blank(std::string_view sql) {
   return sql.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
 }
@@ -59,6 +101,11 @@ Connection Connection::open(const std::string& path, const OpenOptions& options)
   } catch (const Error& e) {
     throw Error(e.code(), "cannot open database \"" + path + "\": " + e.what());
   }
+  // Installed after our own settings, so only the user's statements count.
+  auto* session = new SessionState;
+  sqlite3_set_clientdata(db, kSessionStateKey, session,
+                         [](void* p) { delete static_cast<SessionState*>(p); });
+  sqlite3_set_authorizer(db, watch_session_changes, session);
   return connection;
 }
 
@@ -155,5 +202,10 @@ void Connection::set_busy_timeout(std::chrono::milliseconds timeout) {
 }
 
 void Connection::interrupt() noexcept { sqlite3_interrupt(db_); }
+
+bool Connection::session_changed() const noexcept {
+  const auto* state = static_cast<const SessionState*>(sqlite3_get_clientdata(db_, kSessionStateKey));
+  return state != nullptr && state->changed;
+}
 
 }  // namespace libsql::engine

@@ -63,6 +63,10 @@ class Connection {
   void set_busy_timeout(std::chrono::milliseconds timeout);
   // Makes the running statement fail with SQLITE_INTERRUPT. Safe from any thread.
   void interrupt() noexcept;
+  // True once a statement that changes this connection's session was prepared: a
+  // setting PRAGMA, ATTACH/DETACH, or a TEMP object. Such a connection must not be
+  // handed to another user (see ConnectionPool).
+  bool session_changed() const noexcept;
 
   sqlite3* handle() const noexcept { return db_; }
 

@@ -132,6 +132,17 @@ TEST_F(ConnectionTest, SyntaxErrorsCarrySqlitesMessage) {
   EXPECT_STREQ(e.what(), "near \"SELEC\": syntax error");
 }
 
+TEST_F(ConnectionTest, PrepareErrorsSayWhereInTheSqlTheyAre) {
+  auto db = Connection::open(":memory:");
+  const Error e = error_of(db, "SELECT nope FROM sqlite_schema");
+  EXPECT_STREQ(e.what(), "no such column: nope");
+  EXPECT_EQ(e.sql_offset(), 7);
+  // SQLite knows no offset for some prepare errors.
+  EXPECT_EQ(error_of(db, "SELECT * FROM nope").sql_offset(), -1);
+  db.execute_script("CREATE TABLE t(x UNIQUE); INSERT INTO t VALUES (1)");
+  EXPECT_EQ(error_of(db, "INSERT INTO t VALUES (1)").sql_offset(), -1) << "a runtime error has no offset";
+}
+
 TEST_F(ConnectionTest, ConstraintViolationsCarryTheirExtendedCodes) {
   auto db = Connection::open(":memory:");
   db.execute_script(

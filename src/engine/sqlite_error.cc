@@ -135,7 +135,8 @@ static_assert(static_cast<int>(PrimaryCode::kWarning) == SQLITE_WARNING);
 
 }  // namespace
 
-Error::Error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+Error::Error(int code, const std::string& message, int sql_offset)
+    : std::runtime_error(message), code_(code), sql_offset_(sql_offset) {}
 
 Error::Error(PrimaryCode code, const std::string& message)
     : Error(static_cast<int>(code), message) {}
@@ -151,7 +152,7 @@ namespace engine {
 
 Error sqlite_error(sqlite3* db, int rc) {
   if (db != nullptr && (sqlite3_extended_errcode(db) & 0xff) == (rc & 0xff)) {
-    return Error(sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+    return Error(sqlite3_extended_errcode(db), sqlite3_errmsg(db), sqlite3_error_offset(db));
   }
   return Error(rc, sqlite3_errstr(rc));
 }

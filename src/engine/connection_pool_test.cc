@@ -1,0 +1,69 @@
+// connection_pool_test.cc: connections are reused only in a fresh connection's state.
+
+#include "engine/connection_pool.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.h"
+
+namespace libsql::engine {
+namespace {
+
+class ConnectionPoolTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+  ConnectionPool pool_{Database(dir_.file("pool.db")), 4};
+};
+
+Value query_value(Connection& db, std::string_view sql) {
+  auto stmt = db.prepare(sql);
+  EXPECT_TRUE(stmt.step()) << sql;
+  return stmt.column_value(0);
+}
+
+TEST_F(ConnectionPoolTest, ReusesAReleasedConnection) {
+  Connection first = pool_.acquire();
+  sqlite3* handle = first.handle();
+  pool_.release(std::move(first));
+  EXPECT_EQ(pool_.idle_count(), 1u);
+  EXPECT_EQ(pool_.acquire().handle(), handle);
+}
+
+TEST_F(ConnectionPoolTest, RollsBackAnOpenTransactionBeforeReuse) {
+  Connection writer = pool_.acquire();
+  writer.execute_script("CREATE TABLE t(x); BEGIN; INSERT INTO t VALUES (1)");
+  pool_.release(std::move(writer));
+  Connection reused = pool_.acquire();
+  EXPECT_TRUE(reused.is_autocommit());
+  EXPECT_EQ(query_value(reused, "SELECT count(*) FROM t"), Value(0));
+}
+
+TEST_F(ConnectionPoolTest, DiscardsConnectionsWhoseSessionChanged) {
+  for (const char* sql : {"PRAGMA foreign_keys = OFF", "CREATE TEMP TABLE scratch(x)",
+                          "ATTACH ':memory:' AS other", "PRAGMA cache_size = 10"}) {
+    Connection connection = pool_.acquire();
+    connection.execute_script(sql);
+    EXPECT_TRUE(connection.session_changed()) << sql;
+    pool_.release(std::move(connection));
+    EXPECT_EQ(pool_.idle_count(), 0u) << sql << " must not be reused";
+  }
+}
+
+TEST_F(ConnectionPoolTest, ReadingPragmasAndWritingDataKeepTheSession) {
+  Connection connection = pool_.acquire();
+  connection.execute_script("CREATE TABLE t(x); INSERT INTO t VALUES (1); PRAGMA table_info(t);");
+  EXPECT_EQ(query_value(connection, "PRAGMA foreign_keys"), Value(1));
+  EXPECT_FALSE(connection.session_changed());
+  pool_.release(std::move(connection));
+  EXPECT_EQ(pool_.idle_count(), 1u);
+}
+
+TEST_F(ConnectionPoolTest, KeepsAtMostMaxIdleConnections) {
+  std::vector<Connection> connections;
+  for (int i = 0; i < 6; ++i) connections.push_back(pool_.acquire());
+  for (auto& c : connections) pool_.release(std::move(c));
+  EXPECT_EQ(pool_.idle_count(), 4u);
+}
+
+}  // namespace
+}  // namespace libsql::engine
