@@ -2,9 +2,10 @@
 
 #include "bench/api_cases.h"
 
+#include <stdlib.h>
+
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -27,7 +28,8 @@ constexpr const char* kAggregate = "SELECT count(*), sum(value), sum(length(name
 const std::filesystem::path& bench_dir() {
   static const struct Dir {
     Dir() {
-      std::string pattern = (std::filesystem::temp_directory_path() / "libsql-bench-XXXXXX").string();
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "libsql-bench-XXXXXX").string();
       if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
       path = pattern;
     }
@@ -53,8 +55,9 @@ sqlite3* open_raw(const std::string& path) {
   check(sqlite3_open_v2(path.c_str(), &db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
         db);
-  check(sqlite3_exec(db, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr),
-        db);
+  check(
+      sqlite3_exec(db, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr),
+      db);
   return db;
 }
 
@@ -192,7 +195,8 @@ class PointSelectReference final : public ApiCase {
 class PointSelectLibsql final : public ApiCase {
  public:
   PointSelectLibsql()
-      : conn_(Builder::local(populated_file()).build().connect()), select_(conn_.prepare(kPointSelect)) {
+      : conn_(Builder::local(populated_file()).build().connect()),
+        select_(conn_.prepare(kPointSelect)) {
     lookup_keys();
   }
   void run() override {

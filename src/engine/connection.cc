@@ -51,7 +51,8 @@ bool is_query_pragma(std::string_view name) {
       "foreign_key_check", "foreign_key_list", "index_info", "index_list", "index_xinfo",
       "integrity_check",   "quick_check",      "table_info", "table_list", "table_xinfo"};
   for (std::string_view query : kQueries) {
-    if (name.size() == query.size() && sqlite3_strnicmp(name.data(), query.data(), static_cast<int>(name.size())) == 0) {
+    if (name.size() == query.size() &&
+        sqlite3_strnicmp(name.data(), query.data(), static_cast<int>(name.size())) == 0) {
       return true;
     }
   }
@@ -123,6 +124,7 @@ Connection::~Connection() { sqlite3_close_v2(db_); }
 
 void Connection::configure(const OpenOptions& options) {
   set_busy_timeout(options.busy_timeout);
+  if (options.max_value_bytes > 0) sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, options.max_value_bytes);
 
   // Reading the page count also reads the file header: a file that is not a database
   // fails here (SQLITE_NOTADB), at open, rather than at the first query.
@@ -189,6 +191,8 @@ std::int64_t Connection::last_insert_rowid() const noexcept {
   return sqlite3_last_insert_rowid(db_);
 }
 
+void Connection::reset_last_insert_rowid() noexcept { sqlite3_set_last_insert_rowid(db_, 0); }
+
 std::int64_t Connection::changes() const noexcept { return sqlite3_changes64(db_); }
 
 std::int64_t Connection::total_changes() const noexcept { return sqlite3_total_changes64(db_); }
@@ -204,7 +208,8 @@ void Connection::set_busy_timeout(std::chrono::milliseconds timeout) {
 void Connection::interrupt() noexcept { sqlite3_interrupt(db_); }
 
 bool Connection::session_changed() const noexcept {
-  const auto* state = static_cast<const SessionState*>(sqlite3_get_clientdata(db_, kSessionStateKey));
+  const auto* state =
+      static_cast<const SessionState*>(sqlite3_get_clientdata(db_, kSessionStateKey));
   return state != nullptr && state->changed;
 }
 

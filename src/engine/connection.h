@@ -27,6 +27,9 @@ struct OpenOptions {
   // WAL for every file database that is opened for writing. Off leaves the file's
   // journal mode as it is.
   bool wal = true;
+  // Largest string or blob a statement may make (SQLITE_LIMIT_LENGTH); SQLITE_TOOBIG
+  // beyond it. 0 keeps SQLite's default (1e9 bytes).
+  int max_value_bytes = 0;
 };
 
 // The result of preparing the first statement of a script.
@@ -57,6 +60,8 @@ class Connection {
   void execute_script(std::string_view sql);
 
   std::int64_t last_insert_rowid() const noexcept;
+  // Makes last_insert_rowid() read 0 again, as on a new connection.
+  void reset_last_insert_rowid() noexcept;
   std::int64_t changes() const noexcept;
   std::int64_t total_changes() const noexcept;
   bool is_autocommit() const noexcept;

@@ -27,6 +27,9 @@ void ConnectionPool::release(Connection connection) noexcept {
     }
   }
   if (!connection.is_autocommit() || connection.session_changed()) return;
+  // A reused connection must look new: the next user's INSERT OR IGNORE that inserts
+  // nothing reports rowid 0, not ours.
+  connection.reset_last_insert_rowid();
   std::lock_guard lock(mutex_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(connection));
 }

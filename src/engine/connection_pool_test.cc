@@ -29,6 +29,14 @@ TEST_F(ConnectionPoolTest, ReusesAReleasedConnection) {
   EXPECT_EQ(pool_.acquire().handle(), handle);
 }
 
+TEST_F(ConnectionPoolTest, AReusedConnectionHasNoLastInsertRowid) {
+  Connection first = pool_.acquire();
+  first.execute_script("CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+  ASSERT_EQ(first.last_insert_rowid(), 1);
+  pool_.release(std::move(first));
+  EXPECT_EQ(pool_.acquire().last_insert_rowid(), 0);
+}
+
 TEST_F(ConnectionPoolTest, RollsBackAnOpenTransactionBeforeReuse) {
   Connection writer = pool_.acquire();
   writer.execute_script("CREATE TABLE t(x); BEGIN; INSERT INTO t VALUES (1)");

@@ -140,7 +140,8 @@ TEST_F(ConnectionTest, PrepareErrorsSayWhereInTheSqlTheyAre) {
   // SQLite knows no offset for some prepare errors.
   EXPECT_EQ(error_of(db, "SELECT * FROM nope").sql_offset(), -1);
   db.execute_script("CREATE TABLE t(x UNIQUE); INSERT INTO t VALUES (1)");
-  EXPECT_EQ(error_of(db, "INSERT INTO t VALUES (1)").sql_offset(), -1) << "a runtime error has no offset";
+  EXPECT_EQ(error_of(db, "INSERT INTO t VALUES (1)").sql_offset(), -1)
+      << "a runtime error has no offset";
 }
 
 TEST_F(ConnectionTest, ConstraintViolationsCarryTheirExtendedCodes) {

@@ -39,7 +39,7 @@ TEST(SqliteBuild, HasTheCompileOptionsTheArchitectureRequires) {
        {"ENABLE_DBPAGE_VTAB", "ENABLE_SNAPSHOT", "ENABLE_SESSION", "ENABLE_PREUPDATE_HOOK",
         "ENABLE_FTS5", "ENABLE_FTS3", "ENABLE_RTREE", "ENABLE_MATH_FUNCTIONS",
         "ENABLE_COLUMN_METADATA", "ENABLE_STAT4", "ENABLE_DBSTAT_VTAB", "DEFAULT_FOREIGN_KEYS",
-        "DEFAULT_WAL_SYNCHRONOUS=1", "THREADSAFE=1"}) {
+        "DEFAULT_WAL_SYNCHRONOUS=1", "THREADSAFE=1", "DQS=0"}) {
     EXPECT_TRUE(options.contains(wanted)) << "PRAGMA compile_options lacks " << wanted;
   }
 }

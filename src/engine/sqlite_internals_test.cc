@@ -23,8 +23,12 @@ class SqliteInternalsTest : public ::testing::Test {
     libsql_column ours;
     libsql_read_column(stmt.handle(), 0, &ours);
     const int type = sqlite3_column_type(stmt.handle(), 0);
-    constexpr int kOurType[] = {0, LIBSQL_COLUMN_INTEGER, LIBSQL_COLUMN_REAL, LIBSQL_COLUMN_TEXT,
-                                LIBSQL_COLUMN_BLOB, LIBSQL_COLUMN_NULL};
+    constexpr int kOurType[] = {0,
+                                LIBSQL_COLUMN_INTEGER,
+                                LIBSQL_COLUMN_REAL,
+                                LIBSQL_COLUMN_TEXT,
+                                LIBSQL_COLUMN_BLOB,
+                                LIBSQL_COLUMN_NULL};
     ASSERT_EQ(ours.type, kOurType[type]) << sql;
     switch (type) {
       case SQLITE_INTEGER:
@@ -35,9 +39,11 @@ class SqliteInternalsTest : public ::testing::Test {
         break;
       case SQLITE_TEXT:
       case SQLITE_BLOB: {
-        const std::string got(static_cast<const char*>(ours.data), static_cast<std::size_t>(ours.size));
+        const std::string got(static_cast<const char*>(ours.data),
+                              static_cast<std::size_t>(ours.size));
         const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt.handle(), 0));
-        const std::string want(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt.handle(), 0)));
+        const std::string want(bytes ? bytes : "",
+                               static_cast<std::size_t>(sqlite3_column_bytes(stmt.handle(), 0)));
         EXPECT_EQ(got, want) << sql;
         break;
       }
@@ -68,7 +74,8 @@ TEST_F(SqliteInternalsTest, ReadsUnterminatedTextStoredInPagesExactly) {
 
 TEST_F(SqliteInternalsTest, ConvertsTextOfUtf16Databases) {
   auto db = Connection::open(dir_.file("utf16.db"));
-  db.execute_script("PRAGMA encoding = 'UTF-16le'; CREATE TABLE t(a); INSERT INTO t VALUES ('héllo ✓')");
+  db.execute_script(
+      "PRAGMA encoding = 'UTF-16le'; CREATE TABLE t(a); INSERT INTO t VALUES ('héllo ✓')");
   auto stmt = db.prepare("SELECT a FROM t");
   ASSERT_TRUE(stmt.step());
   EXPECT_EQ(stmt.column_view(0).text_value(), "héllo ✓");

@@ -94,10 +94,10 @@ void Statement::throw_error(int rc) const { throw_sqlite_error(sqlite3_db_handle
 void Statement::bind(ParamsView params, Lifetime lifetime) {
   const auto positional = params.positional;
   const int count = parameter_count();
-  if (positional.size() > static_cast<std::size_t>(count)) {
-    throw Error(PrimaryCode::kRange, "too many parameters: the statement takes " +
-                                         std::to_string(count) + ", " +
-                                         std::to_string(positional.size()) + " given");
+  const std::size_t given = positional.size() + params.named.size();
+  if (given > static_cast<std::size_t>(count)) {
+    throw Error(PrimaryCode::kRange, "too many parameters, expected " + std::to_string(count) +
+                                         " found " + std::to_string(given));
   }
   if (parameter_names_ == ParameterNames::kUnknown) parameter_names_ = find_parameter_names();
   // The common case: only `?` parameters, each taking the value in its position.
@@ -121,8 +121,9 @@ void Statement::bind(ParamsView params, Lifetime lifetime) {
     }
     if (value == nullptr) {
       if (!is_explain()) {
-        throw Error(PrimaryCode::kRange, "no value for parameter " +
-                                             (name ? std::string(name) : "?" + std::to_string(i)));
+        throw Error(
+            PrimaryCode::kRange,
+            "value for parameter " + (name ? std::string(name) : std::to_string(i)) + " not found");
       }
       // EXPLAIN only shows the plan, so it runs without values, as sqld allows. Bind
       // NULL anyway: no earlier run's borrowed value may stay bound.
@@ -211,6 +212,10 @@ std::span<const std::uint8_t> Statement::column_blob(int column) const noexcept 
 }
 
 Value Statement::column_value(int column) const { return column_view(column).to_value(); }
+
+std::int64_t Statement::fullscan_steps() const noexcept {
+  return sqlite3_stmt_status(stmt_, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+}
 
 bool Statement::is_readonly() const noexcept { return sqlite3_stmt_readonly(stmt_) != 0; }
 

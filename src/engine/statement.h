@@ -34,8 +34,9 @@ class Statement {
   //     parameter i;
   //   - `:x`, `@x`, `$x` take the named value called exactly that, else the one called
   //     `x`; positional values never satisfy named parameters;
-  //   - more positional values than parameters, or a parameter without a value, is an
-  //     error (SQLITE_RANGE) naming the parameter; EXPLAIN runs without values.
+  //   - more values than parameters ("too many parameters, expected 1 found 2"), or a
+  //     parameter without a value ("value for parameter :x not found"; a bare `?` is
+  //     named by its index), is an error (SQLITE_RANGE); EXPLAIN runs without values.
   //
   // kCopy lets the caller's values go right after binding (SQLite copies text and
   // blobs). kBorrow skips the copy: the values must outlive every step until the next
@@ -88,6 +89,10 @@ class Statement {
     }
   }
   Value column_value(int column) const;
+
+  // How many rows full-table scans of this statement stepped through since the last
+  // reset (SQLITE_STMTSTATUS_FULLSCAN_STEP).
+  std::int64_t fullscan_steps() const noexcept;
 
   bool is_readonly() const noexcept;
   bool is_explain() const noexcept;

@@ -59,28 +59,34 @@ TEST_F(StatementTest, BindsNamedParametersWithOrWithoutTheirPrefix) {
 }
 
 TEST_F(StatementTest, ExactNameWinsOverBareName) {
-  EXPECT_EQ(row_of("SELECT :a", {{"a", 1}, {":a", 2}}), "2");
+  // `:a` is named exactly; `@a` has no exact match and takes the bare `a`.
+  EXPECT_EQ(row_of("SELECT :a, @a", {{"a", 2}, {":a", 1}}), "1|2");
+}
+
+TEST_F(StatementTest, MoreNamedValuesThanParametersIsAnError) {
+  EXPECT_STREQ(bind_error("SELECT :a", {{"a", 1}, {"b", 2}}).what(),
+               "too many parameters, expected 1 found 2");
 }
 
 TEST_F(StatementTest, AValueNamedWithAnotherPrefixDoesNotMatch) {
   const Error e = bind_error("SELECT :a", {{"$a", 1}});
   EXPECT_EQ(e.primary_code(), PrimaryCode::kRange);
-  EXPECT_STREQ(e.what(), "no value for parameter :a");
+  EXPECT_STREQ(e.what(), "value for parameter :a not found");
 }
 
 TEST_F(StatementTest, PositionalValuesNeverSatisfyNamedParameters) {
-  EXPECT_STREQ(bind_error("SELECT :a", {1}).what(), "no value for parameter :a");
+  EXPECT_STREQ(bind_error("SELECT :a", {1}).what(), "value for parameter :a not found");
 }
 
 TEST_F(StatementTest, TooManyPositionalValuesIsAnError) {
   const Error e = bind_error("SELECT ?", {1, 2});
   EXPECT_EQ(e.code_name(), "SQLITE_RANGE");
-  EXPECT_STREQ(e.what(), "too many parameters: the statement takes 1, 2 given");
+  EXPECT_STREQ(e.what(), "too many parameters, expected 1 found 2");
 }
 
 TEST_F(StatementTest, AMissingPositionalValueNamesTheParameter) {
-  EXPECT_STREQ(bind_error("SELECT ?, ?", {1}).what(), "no value for parameter ?2");
-  EXPECT_STREQ(bind_error("SELECT ?1, ?3", {1, 2}).what(), "no value for parameter ?3");
+  EXPECT_STREQ(bind_error("SELECT ?, ?", {1}).what(), "value for parameter 2 not found");
+  EXPECT_STREQ(bind_error("SELECT ?1, ?3", {1, 2}).what(), "value for parameter ?3 not found");
 }
 
 TEST_F(StatementTest, ExplainRunsWithoutValues) {

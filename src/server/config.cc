@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <ostream>
 #include <stdexcept>
@@ -41,6 +42,35 @@ std::string ListenAddress::to_string() const {
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+std::uint64_t parse_byte_size(std::string_view text) {
+  const auto fail = [&]() -> std::uint64_t {
+    throw std::invalid_argument("invalid size \"" + std::string(text) +
+                                "\": expected a number of bytes with an optional unit (KB, MB, GB, "
+                                "KiB, MiB, GiB)");
+  };
+  std::uint64_t number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end == text.data()) return fail();
+  std::string unit(end, text.data() + text.size());
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, std::uint64_t> kUnits[] = {{"", 1},
+                                                                 {"B", 1},
+                                                                 {"KB", 1000},
+                                                                 {"MB", 1000'000},
+                                                                 {"GB", 1000'000'000},
+                                                                 {"KIB", 1 << 10},
+                                                                 {"MIB", 1 << 20},
+                                                                 {"GIB", 1 << 30},
+                                                                 {"K", 1000},
+                                                                 {"M", 1000'000},
+                                                                 {"G", 1000'000'000}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) return number * factor;
+  }
+  return fail();
+}
+
 std::string version_line() {
   return "sqld " + std::string(kBuildVersion) + " (" + std::string(kBuildCommit) + " " +
          std::string(kBuildDate) + ")";
@@ -61,18 +91,35 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
       ->envname("SQLD_HTTP_LISTEN_ADDR")
       ->capture_default_str();
   app.add_flag("--no-welcome", config.no_welcome, "Do not print the welcome message");
+  std::string max_response_size = "10MB";
+  app.add_option("--max-response-size", max_response_size, "Largest response body (e.g. 10MB)")
+      ->envname("SQLD_MAX_RESPONSE_SIZE")
+      ->capture_default_str();
+  std::string http_self_url;
+  app.add_option("--http-self-url", http_self_url,
+                 "This server's URL, returned to clients as base_url")
+      ->envname("SQLD_HTTP_SELF_URL");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // the program name
   try {
     app.parse(reversed);
-    config.http_listen_addr = ListenAddress::parse(http_listen_addr);
   } catch (const CLI::ParseError& e) {
     return ExitWith{app.exit(e, out, err)};
+  }
+  try {
+    config.http_listen_addr = ListenAddress::parse(http_listen_addr);
   } catch (const std::invalid_argument& e) {
     err << "error: --http-listen-addr: " << e.what() << "\n";
     return ExitWith{2};
   }
+  try {
+    config.max_response_size = parse_byte_size(max_response_size);
+  } catch (const std::invalid_argument& e) {
+    err << "error: --max-response-size: " << e.what() << "\n";
+    return ExitWith{2};
+  }
+  if (!http_self_url.empty()) config.http_self_url = http_self_url;
   if (db_path.empty()) {
     err << "error: --db-path must not be empty\n";
     return ExitWith{2};

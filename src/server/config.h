@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -32,6 +33,10 @@ struct ServerConfig {
   std::filesystem::path db_path = "data.sqld";
   ListenAddress http_listen_addr{"127.0.0.1", 8080};
   bool no_welcome = false;
+  // Largest response body, in bytes (sqld's --max-response-size, default 10MB).
+  std::uint64_t max_response_size = 10'000'000;
+  // Returned to HTTP clients as `base_url` (sqld's --http-self-url).
+  std::optional<std::string> http_self_url;
 
   std::filesystem::path default_database_file() const {
     return db_path / "dbs" / "default" / "data";
@@ -48,6 +53,10 @@ using ParsedCommandLine = std::variant<ServerConfig, ExitWith>;
 
 ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::ostream& out,
                                      std::ostream& err);
+
+// A size as sqld's flags write it: "10MB", "5KB", "10MiB", "1048576" (bytes). Throws
+// std::invalid_argument naming the problem.
+std::uint64_t parse_byte_size(std::string_view text);
 
 // "sqld 0.1.0 (1a2b3c4d 2026-11-23)": the shape of sqld's own version line.
 std::string version_line();

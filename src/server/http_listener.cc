@@ -22,6 +22,8 @@
 #include <string>
 #include <system_error>
 
+#include "server/compression.h"
+
 namespace libsql::server {
 
 namespace asio = boost::asio;
@@ -61,6 +63,15 @@ std::optional<HttpResponse> response_to_read_error(const beast::error_code& ec) 
                           "malformed HTTP request: " + ec.message() + "\n");
   }
   return std::nullopt;  // a socket error or a timeout
+}
+
+void compress_if_accepted(const HttpRequest& request, HttpResponse& response,
+                          const HttpLimits& limits) {
+  if (limits.gzip_min_bytes == 0 || response.body().size() < limits.gzip_min_bytes) return;
+  if (response.count(http::field::content_encoding) != 0) return;
+  if (!accepts_gzip(request[http::field::accept_encoding])) return;
+  response.body() = gzip(response.body());
+  response.set(http::field::content_encoding, "gzip");
 }
 
 }  // namespace
@@ -122,6 +133,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<HttpListener::State> stat
                                   std::string("internal error: ") + e.what() + "\n");
       }
       response.version(request.version());
+      compress_if_accepted(request, response, state->limits);
     }
     response.keep_alive(keep_alive);
     response.prepare_payload();

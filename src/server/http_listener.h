@@ -27,6 +27,9 @@ using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpReque
 struct HttpLimits {
   // Largest request body accepted; larger ones are answered 413.
   std::uint64_t max_body_bytes = 64 * 1024 * 1024;
+  // gzip response bodies of at least this size when the client accepts gzip (sqld's
+  // compression layer skips bodies under 32 bytes); 0 turns compression off.
+  std::size_t gzip_min_bytes = 32;
 };
 
 class HttpListener {

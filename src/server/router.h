@@ -21,12 +21,17 @@ namespace libsql::server {
 class Router {
  public:
   void add(boost::beast::http::verb method, std::string path, HttpHandler handler);
+  // Every path that starts with `prefix` and has no exact route of its own.
+  void add_prefix(boost::beast::http::verb method, std::string prefix, HttpHandler handler);
   boost::asio::awaitable<HttpResponse> dispatch(HttpRequest& request) const;
 
  private:
+  using Routes = std::vector<std::pair<boost::beast::http::verb, HttpHandler>>;
+  const Routes* find(std::string_view path) const;
+
   // path -> (method, handler) pairs; few methods per path, so a vector is enough.
-  std::unordered_map<std::string, std::vector<std::pair<boost::beast::http::verb, HttpHandler>>>
-      routes_;
+  std::unordered_map<std::string, Routes> routes_;
+  std::vector<std::pair<std::string, Routes>> prefixes_;
 };
 
 // The path part of a request target ("/v2/pipeline?x=1" -> "/v2/pipeline").

@@ -5,6 +5,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 #include <thread>
@@ -27,22 +28,34 @@ engine::Database open_default_database(const ServerConfig& config) {
     throw Error(PrimaryCode::kCantOpen, "cannot create data directory " +
                                             file.parent_path().string() + ": " + ec.message());
   }
-  engine::Database database(file.string());
+  // sqld's per-connection defaults: values up to 5 MB (its max_row_size).
+  engine::Database database(file.string(), {.max_value_bytes = 5'000'000});
   database.connect();  // creates the file, or proves an existing one is a database
   return database;
 }
 
 }  // namespace
 
+// SQLite work waits on locks and disks, so there are more blocking threads than cores.
+unsigned blocking_threads() { return std::max(4u, 2 * std::thread::hardware_concurrency()); }
+
 Server::Server(ServerConfig config)
-    : config_(std::move(config)), database_(open_default_database(config_)) {
+    : config_(std::move(config)),
+      pool_(open_default_database(config_), /*max_idle=*/64),
+      blocking_(blocking_threads()),
+      hrana_http_(
+          io_, blocking_, pool_,
+          HranaHttpOptions{{.max_bytes = config_.max_response_size}, config_.http_self_url}) {
   add_routes();
   listener_ = std::make_unique<HttpListener>(
       io_, config_.http_listen_addr,
       [this](HttpRequest& request) { return router_.dispatch(request); });
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+  blocking_.join();
+}
 
 void Server::add_routes() {
   router_.add(http::verb::get, "/health",
@@ -51,15 +64,17 @@ void Server::add_routes() {
               });
   router_.add(http::verb::get, "/version",
               [](HttpRequest& request) -> asio::awaitable<HttpResponse> {
+                // sqld sends its version line without a content type.
                 HttpResponse response(http::status::ok, request.version());
-                response.set(http::field::content_type, "text/plain; charset=utf-8");
                 response.body() = version_line();
                 co_return response;
               });
+  hrana_http_.add_routes(router_);
 }
 
 void Server::run(unsigned threads) {
   listener_->start();
+  hrana_http_.start();
   std::vector<std::jthread> workers;
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { io_.run(); });
   io_.run();
@@ -67,6 +82,7 @@ void Server::run(unsigned threads) {
 
 void Server::stop() {
   listener_->stop();
+  hrana_http_.stop();
   io_.stop();
 }
 

@@ -7,12 +7,14 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <cstdint>
 #include <memory>
 
-#include "engine/database.h"
+#include "engine/connection_pool.h"
 #include "server/config.h"
+#include "server/hrana_http.h"
 #include "server/http_listener.h"
 #include "server/router.h"
 
@@ -36,8 +38,11 @@ class Server {
   void add_routes();
 
   ServerConfig config_;
-  engine::Database database_;
+  engine::ConnectionPool pool_;
   boost::asio::io_context io_;
+  // Declared after what its tasks use, so it is joined (destroyed) before them.
+  boost::asio::thread_pool blocking_;
+  HranaHttp hrana_http_;
   Router router_;
   std::unique_ptr<HttpListener> listener_;
 };
