@@ -107,20 +107,44 @@ Connection Connection::open(const std::string& path, const OpenOptions& options)
   sqlite3_set_clientdata(db, kSessionStateKey, session,
                          [](void* p) { delete static_cast<SessionState*>(p); });
   sqlite3_set_authorizer(db, watch_session_changes, session);
+  if (options.arbiter) connection.member_ = options.arbiter->join(db);
   return connection;
 }
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
-    sqlite3_close_v2(db_);
+    close();
     db_ = std::exchange(other.db_, nullptr);
+    member_ = std::move(other.member_);
   }
   return *this;
 }
 
+Connection::~Connection() { close(); }
+
 // close_v2 defers the close until the last statement is finalized, so a forgotten
 // statement cannot make the destructor fail.
-Connection::~Connection() { sqlite3_close_v2(db_); }
+void Connection::close() noexcept {
+  if (member_) member_->arbiter->leave(*member_);
+  member_.reset();
+  sqlite3_close_v2(db_);
+}
+
+Connection::Use::Use(Connection& connection) : member_(connection.member_) {
+  if (!member_) return;
+  member_->in_use.lock();
+  member_->use_began = WriteArbiter::Clock::now();
+}
+
+Connection::Use::~Use() {
+  if (!member_) return;
+  member_->arbiter->use_ended(*member_);
+  member_->in_use.unlock();
+}
+
+bool Connection::Use::take_lost_transaction() noexcept {
+  return member_ && std::exchange(member_->lost_transaction, false);
+}
 
 void Connection::configure(const OpenOptions& options) {
   set_busy_timeout(options.busy_timeout);

@@ -3,16 +3,19 @@
 // Opens a file with the project's settings (WAL, page size 4096 for new files, busy
 // timeout, foreign keys), prepares statements and runs scripts. A connection is used
 // by one thread at a time (SQLite's multi-thread mode: no per-connection mutex); only
-// interrupt() may be called from another thread.
+// interrupt() may be called from another thread, and a WriteArbiter's rollback, which
+// Use excludes.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "engine/statement.h"
+#include "engine/write_arbiter.h"
 
 struct sqlite3;
 
@@ -30,6 +33,9 @@ struct OpenOptions {
   // Largest string or blob a statement may make (SQLITE_LIMIT_LENGTH); SQLITE_TOOBIG
   // beyond it. 0 keeps SQLite's default (1e9 bytes).
   int max_value_bytes = 0;
+  // Shares the write lock with the database's other connections (write_arbiter.h);
+  // it then decides how long writers wait, not busy_timeout.
+  std::shared_ptr<WriteArbiter> arbiter;
 };
 
 // The result of preparing the first statement of a script.
@@ -45,7 +51,8 @@ class Connection {
   // file that is not a database.
   static Connection open(const std::string& path, const OpenOptions& options = {});
 
-  Connection(Connection&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+  Connection(Connection&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)), member_(std::move(other.member_)) {}
   Connection& operator=(Connection&& other) noexcept;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -75,11 +82,32 @@ class Connection {
 
   sqlite3* handle() const noexcept { return db_; }
 
+  // Exclusive use of the connection for one request. A WriteArbiter may roll back an
+  // idle connection's transaction from another thread; holding a Use keeps it off.
+  // Without an arbiter it costs nothing. Destroy it before handing the connection on
+  // (to a pool, to another thread); a thread holds one Use at a time.
+  class Use {
+   public:
+    explicit Use(Connection& connection);
+    ~Use();
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+
+    // Whether the arbiter rolled back this connection's transaction since the last
+    // call (the caller's request then fails with TRANSACTION_TIMEOUT); clears it.
+    bool take_lost_transaction() noexcept;
+
+   private:
+    std::shared_ptr<WriteArbiter::Member> member_;
+  };
+
  private:
   explicit Connection(sqlite3* db) noexcept : db_(db) {}
   void configure(const OpenOptions& options);
+  void close() noexcept;
 
   sqlite3* db_;
+  std::shared_ptr<WriteArbiter::Member> member_;  // with an arbiter only
 };
 
 }  // namespace libsql::engine

@@ -96,7 +96,8 @@ bool is_syntax_error(const libsql::Error& error) {
 }
 
 Error from_bind_failure(const libsql::Error& error) {
-  return Error{"Arguments do not match SQL parameters: " + std::string(error.what()), "ARGS_INVALID"};
+  return Error{"Arguments do not match SQL parameters: " + std::string(error.what()),
+               "ARGS_INVALID"};
 }
 
 Error sql_unsupported(const std::string& reason) {
@@ -123,9 +124,9 @@ Error stream_expired() {
 }
 
 Error sql_store_too_many(std::size_t stored) {
-  return Error{"The server already stores " + std::to_string(stored) +
-                   " SQL texts, it cannot store more",
-               "SQL_STORE_TOO_MANY"};
+  return Error{
+      "The server already stores " + std::to_string(stored) + " SQL texts, it cannot store more",
+      "SQL_STORE_TOO_MANY"};
 }
 
 // Sizes as sqld prints them (Rust's bytesize, decimal units): "812 B", "5.0 KB", "1.2 MB".
@@ -147,6 +148,27 @@ Error sql_store_too_large(std::size_t size) {
   return Error{"The statement is too large to be stored: " + byte_size(size) + "/" +
                    byte_size(kMaxStoredSqlBytes),
                "SQL_STORE_TOO_LARGE"};
+}
+
+Error transaction_timeout() { return Error{"Transaction timed out", "TRANSACTION_TIMEOUT"}; }
+
+Error stream_not_open(std::int32_t stream_id) {
+  return Error{"Stream " + std::to_string(stream_id) + " has failed to open", "STREAM_NOT_OPEN"};
+}
+
+Error cursor_not_open(std::int32_t cursor_id) {
+  return Error{"Cursor " + std::to_string(cursor_id) + " has failed to open", "CURSOR_NOT_OPEN"};
+}
+
+void protocol_error(const std::string& message) {
+  throw ProtocolError(ProtocolError::Kind::kSemantic, message);
+}
+
+void require_version(Version version, Version minimum, std::string_view what) {
+  if (version < minimum) {
+    protocol_error(std::string(what) + " is only supported in protocol version hrana" +
+                   std::to_string(static_cast<int>(minimum)) + " and higher");
+  }
 }
 
 }  // namespace libsql::hrana

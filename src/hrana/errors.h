@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "hrana/protocol.h"
@@ -30,6 +31,11 @@ bool is_syntax_error(const libsql::Error& error);
 // A failure of binding arguments: ARGS_INVALID.
 Error from_bind_failure(const libsql::Error& error);
 
+// Protocol errors (ProtocolError, kSemantic) in sqld's words.
+[[noreturn]] void protocol_error(const std::string& message);
+// "<what> is only supported in protocol version hrana<N> and higher" below `minimum`.
+void require_version(Version version, Version minimum, std::string_view what);
+
 // sqld's limit on one stored SQL text over HTTP (WebSocket has none).
 inline constexpr std::size_t kMaxStoredSqlBytes = 5000;
 
@@ -40,8 +46,12 @@ Error sql_many_statements();
 Error args_both_positional_and_named();
 Error response_too_large();
 Error stream_expired();
+Error transaction_timeout();
 Error sql_store_too_many(std::size_t stored);
 Error sql_store_too_large(std::size_t size);
 std::string byte_size(std::size_t bytes);
+// WebSocket requests on a stream or cursor whose opening failed.
+Error stream_not_open(std::int32_t stream_id);
+Error cursor_not_open(std::int32_t cursor_id);
 
 }  // namespace libsql::hrana

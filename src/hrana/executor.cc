@@ -14,14 +14,9 @@ namespace libsql::hrana {
 
 namespace {
 
-[[noreturn]] void protocol_error(const std::string& message) {
-  throw ProtocolError(ProtocolError::Kind::kSemantic, message);
-}
-
-std::string version_name(Version version) { return "hrana" + std::to_string(static_cast<int>(version)); }
-
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 }  // namespace
@@ -39,18 +34,24 @@ const std::string* SqlStore::find(std::int32_t id) const noexcept {
   return found == texts_.end() ? nullptr : &found->second;
 }
 
-const std::string& Executor::resolve_sql(const std::optional<std::string>& sql,
-                                         const std::optional<std::int32_t>& sql_id) const {
+const std::string& resolve_sql(const std::optional<std::string>& sql,
+                               const std::optional<std::int32_t>& sql_id, const SqlStore& sqls,
+                               Version version) {
   // The order of these checks is sqld's, so the same bad request gets the same message.
-  if (sql_id && version_ < Version::kHrana2) {
-    protocol_error("`sql_id` is only supported in protocol version hrana2 and higher");
-  }
+  if (sql_id) require_version(version, Version::kHrana2, "`sql_id`");
   if (sql && sql_id) protocol_error("Either `sql` or `sql_id` are required, but not both");
   if (sql) return *sql;
   if (!sql_id) protocol_error("Either `sql` or `sql_id` are required");
-  const std::string* text = sqls_.find(*sql_id);
+  const std::string* text = sqls.find(*sql_id);
   if (text == nullptr) protocol_error("SQL text " + std::to_string(*sql_id) + " not found");
   return *text;
+}
+
+void inline_stored_sql(std::optional<std::string>& sql, std::optional<std::int32_t>& sql_id,
+                       const SqlStore& sqls, Version version) {
+  if (!sql_id) return;
+  sql = resolve_sql(sql, sql_id, sqls, version);
+  sql_id.reset();
 }
 
 std::optional<Error> Executor::check_statement(const Stmt& stmt, const std::string& sql) const {
@@ -69,10 +70,7 @@ void Executor::check_condition(const BatchCond& cond, std::size_t step) const {
       if (cond.step >= step) protocol_error("Invalid reference to step in a batch condition");
       break;
     case BatchCond::Kind::kIsAutocommit:
-      if (version_ < Version::kHrana3) {
-        protocol_error("BatchCond of type `is_autocommit` is only supported in protocol version " +
-                       version_name(Version::kHrana3) + " and higher");
-      }
+      require_version(version_, Version::kHrana3, "BatchCond of type `is_autocommit`");
       break;
     case BatchCond::Kind::kNot:
     case BatchCond::Kind::kAnd:
@@ -107,7 +105,13 @@ bool Executor::evaluate(const BatchCond& cond, const std::vector<bool>& succeede
   return false;
 }
 
-bool Executor::run_step(std::uint32_t step, const Stmt& stmt, const std::string& sql, ResultSink& sink) {
+void Executor::check_cancelled() const {
+  if (cancellation_ != nullptr && cancellation_->cancelled()) throw RequestCancelled();
+}
+
+bool Executor::run_step(std::uint32_t step, const Stmt& stmt, const std::string& sql,
+                        ResultSink& sink) {
+  check_cancelled();
   const auto start = std::chrono::steady_clock::now();
   std::optional<engine::Statement> statement;
   try {
@@ -164,9 +168,13 @@ bool Executor::run_step(std::uint32_t step, const Stmt& stmt, const std::string&
 }
 
 void Executor::execute(const Stmt& stmt, ResultSink& sink) {
-  const std::string& sql = resolve_sql(stmt.sql, stmt.sql_id);
+  const std::string& sql = resolve_sql(stmt.sql, stmt.sql_id, sqls_, version_);
   if (auto error = check_statement(stmt, sql)) {
     sink.step_error(0, *error);
+    return;
+  }
+  if (use_.take_lost_transaction()) {
+    sink.step_error(0, transaction_timeout());
     return;
   }
   try {
@@ -192,7 +200,7 @@ std::optional<Error> Executor::batch(const Batch& batch, ResultSink& sink) {
   texts.reserve(batch.steps.size());
   for (std::size_t i = 0; i < batch.steps.size(); ++i) {
     const BatchStep& step = batch.steps[i];
-    texts.push_back(&resolve_sql(step.stmt.sql, step.stmt.sql_id));
+    texts.push_back(&resolve_sql(step.stmt.sql, step.stmt.sql_id, sqls_, version_));
     if (auto error = check_statement(step.stmt, *texts.back())) return error;
     if (step.condition) check_condition(*step.condition, i);
   }
@@ -203,6 +211,12 @@ std::optional<Error> Executor::batch(const Batch& batch, ResultSink& sink) {
       if (!checked_texts.insert(*text).second) continue;  // clients repeat statements
       if (auto error = find_syntax_error(*text)) return error;
     }
+  }
+  if (use_.take_lost_transaction()) {
+    // The whole program was meant for the transaction that is gone.
+    for (std::size_t i = 0; i < batch.steps.size(); ++i)
+      sink.step_error(static_cast<std::uint32_t>(i), transaction_timeout());
+    return std::nullopt;
   }
   std::vector<bool> succeeded(batch.steps.size(), false);
   try {
@@ -219,12 +233,14 @@ std::optional<Error> Executor::batch(const Batch& batch, ResultSink& sink) {
 
 std::optional<Error> Executor::sequence(const std::optional<std::string>& sql,
                                         const std::optional<std::int32_t>& sql_id) {
-  std::string_view rest = resolve_sql(sql, sql_id);
+  std::string_view rest = resolve_sql(sql, sql_id, sqls_, version_);
   for (const sql::StatementSpan& span : sql::split_statements(rest)) {
     if (auto reason = unsupported_statement(span.text(rest))) return sql_unsupported(*reason);
     if (auto error = find_syntax_error(span.text(rest))) return error;
   }
+  if (use_.take_lost_transaction()) return transaction_timeout();
   while (true) {
+    check_cancelled();
     engine::PreparedPrefix next;
     try {
       next = connection_.prepare_first(rest);
@@ -250,7 +266,7 @@ std::optional<Error> Executor::sequence(const std::optional<std::string>& sql,
 
 std::variant<DescribeResult, Error> Executor::describe(const std::optional<std::string>& sql,
                                                        const std::optional<std::int32_t>& sql_id) {
-  const std::string& text = resolve_sql(sql, sql_id);
+  const std::string& text = resolve_sql(sql, sql_id, sqls_, version_);
   std::optional<engine::Statement> statement;
   try {
     statement = std::move(connection_.prepare_first(text).statement);

@@ -16,6 +16,7 @@
 
 #include "engine/connection.h"
 #include "hrana/protocol.h"
+#include "hrana/request_context.h"
 #include "hrana/result_sink.h"
 
 namespace libsql::hrana {
@@ -40,10 +41,33 @@ class SqlStore {
   std::unordered_map<std::int32_t, std::string> texts_;
 };
 
+// The SQL text a request names, by text or by stored id. Throws ProtocolError for
+// neither or both, an unknown id, or an id before Hrana 2.
+const std::string& resolve_sql(const std::optional<std::string>& sql,
+                               const std::optional<std::int32_t>& sql_id, const SqlStore& sqls,
+                               Version version);
+// Replaces a stored-SQL reference by its text, checked as resolve_sql() does. A
+// WebSocket connection's store changes as its messages arrive, while its streams run
+// requests later, so references are resolved at arrival.
+void inline_stored_sql(std::optional<std::string>& sql, std::optional<std::int32_t>& sql_id,
+                       const SqlStore& sqls, Version version);
+
 class Executor {
  public:
-  Executor(engine::Connection& connection, const SqlStore& sqls, Version version)
-      : connection_(connection), sqls_(sqls), version_(version) {}
+  // Holds the connection (engine::Connection::Use) until destroyed. A cancelled
+  // `cancellation` (may be null) interrupts the running statement, and throws
+  // RequestCancelled where the next one would start.
+  Executor(engine::Connection& connection, const SqlStore& sqls, Version version,
+           Cancellation* cancellation = nullptr)
+      : connection_(connection),
+        use_(connection),
+        watch_(cancellation, connection),
+        cancellation_(cancellation),
+        sqls_(sqls),
+        version_(version) {}
+
+  // `execute`, `batch` and `sequence` fail with TRANSACTION_TIMEOUT (every step of a
+  // batch) when the connection's transaction was taken away for running too long.
 
   // `execute`: the statement runs as step 0 of `sink`; its failure is a step_error.
   void execute(const Stmt& stmt, ResultSink& sink);
@@ -61,9 +85,6 @@ class Executor {
   bool is_autocommit() const noexcept { return connection_.is_autocommit(); }
 
  private:
-  // The SQL text a request names, by text or by stored id.
-  const std::string& resolve_sql(const std::optional<std::string>& sql,
-                                 const std::optional<std::int32_t>& sql_id) const;
   // The statement error that keeps `stmt` from running at all, if any.
   std::optional<Error> check_statement(const Stmt& stmt, const std::string& sql) const;
   // sqld parses all of a request's SQL before running any of it, so a syntax error
@@ -75,7 +96,12 @@ class Executor {
   // Runs one statement into `sink` as step `step`; returns whether it succeeded.
   bool run_step(std::uint32_t step, const Stmt& stmt, const std::string& sql, ResultSink& sink);
 
+  void check_cancelled() const;
+
   engine::Connection& connection_;
+  engine::Connection::Use use_;
+  Cancellation::Watch watch_;
+  Cancellation* cancellation_;
   const SqlStore& sqls_;
   Version version_;
 };

@@ -70,12 +70,14 @@ TEST_F(ExecutorTest, ExecuteReturnsColumnsRowsAndEveryKeySqldSends) {
   execute("CREATE TABLE t(x INT, y TEXT)");
   execute("INSERT INTO t VALUES (42, 'foo')");
   const bj::value result = execute("SELECT x, y, 1.5 AS z FROM t");
-  EXPECT_EQ(bj::serialize(result.at("cols")),
-            R"([{"name":"x","decltype":"INT"},{"name":"y","decltype":"TEXT"},{"name":"z","decltype":null}])");
-  EXPECT_EQ(bj::serialize(result.at("rows")),
-            R"([[{"type":"integer","value":"42"},{"type":"text","value":"foo"},{"type":"float","value":1.5E0}]])");
-  for (const char* key : {"affected_row_count", "last_insert_rowid", "replication_index", "rows_read",
-                          "rows_written", "query_duration_ms"}) {
+  EXPECT_EQ(
+      bj::serialize(result.at("cols")),
+      R"([{"name":"x","decltype":"INT"},{"name":"y","decltype":"TEXT"},{"name":"z","decltype":null}])");
+  EXPECT_EQ(
+      bj::serialize(result.at("rows")),
+      R"([[{"type":"integer","value":"42"},{"type":"text","value":"foo"},{"type":"float","value":1.5E0}]])");
+  for (const char* key : {"affected_row_count", "last_insert_rowid", "replication_index",
+                          "rows_read", "rows_written", "query_duration_ms"}) {
     EXPECT_TRUE(result.as_object().contains(key)) << key;
   }
   EXPECT_EQ(result.at("affected_row_count").as_int64(), 0);
@@ -108,7 +110,8 @@ TEST_F(ExecutorTest, ReturningRowsComeBackEvenWithWantRowsFalse) {
   stmt.sql = "INSERT INTO t(v) VALUES ('a') RETURNING id, v";
   stmt.want_rows = false;
   const bj::value result = execute(stmt);
-  EXPECT_EQ(result.at("rows").as_array().size(), 1u) << "sqld ignores want_rows and clients rely on it";
+  EXPECT_EQ(result.at("rows").as_array().size(), 1u)
+      << "sqld ignores want_rows and clients rely on it";
 }
 
 TEST_F(ExecutorTest, StatementErrorsHaveSqldsCodesAndMessages) {
@@ -122,7 +125,8 @@ TEST_F(ExecutorTest, StatementErrorsHaveSqldsCodesAndMessages) {
   EXPECT_EQ(message_of(result), "SQLite error: no such table: no_such_table");
   result = execute("SELECT no_such_function(1)");
   EXPECT_EQ(code_of(result), "SQL_INPUT_ERROR");
-  EXPECT_EQ(message_of(result), "SQL input error: no such function: no_such_function (at offset 7)");
+  EXPECT_EQ(message_of(result),
+            "SQL input error: no such function: no_such_function (at offset 7)");
   result = execute("SELEC 1");
   EXPECT_EQ(code_of(result), "SQL_PARSE_ERROR");
   EXPECT_EQ(code_of(execute("SELECT 1; SELECT 2")), "SQL_MANY_STATEMENTS");
@@ -130,9 +134,11 @@ TEST_F(ExecutorTest, StatementErrorsHaveSqldsCodesAndMessages) {
   EXPECT_EQ(code_of(execute("")), "SQL_NO_STATEMENT");
   result = execute("SELECT ?", {1, 2});
   EXPECT_EQ(code_of(result), "ARGS_INVALID");
-  EXPECT_EQ(message_of(result), "Arguments do not match SQL parameters: too many parameters, expected 1 found 2");
+  EXPECT_EQ(message_of(result),
+            "Arguments do not match SQL parameters: too many parameters, expected 1 found 2");
   result = execute("SELECT ?, ?", {1});
-  EXPECT_EQ(message_of(result), "Arguments do not match SQL parameters: value for parameter 2 not found");
+  EXPECT_EQ(message_of(result),
+            "Arguments do not match SQL parameters: value for parameter 2 not found");
   Stmt both;
   both.sql = "SELECT ?";
   both.args = {1};
@@ -141,14 +147,17 @@ TEST_F(ExecutorTest, StatementErrorsHaveSqldsCodesAndMessages) {
 }
 
 TEST_F(ExecutorTest, StatementsSqldDoesNotSupportAreRefusedAsItRefusesThem) {
-  for (const char* sql : {"vacuum", "analyze", "pragma journal_mode=delete", "create temp table tt(x)",
-                          "attach 'other.db' as other", "pragma cache_size = 10", "pragma wal_checkpoint"}) {
+  for (const char* sql :
+       {"vacuum", "analyze", "pragma journal_mode=delete", "create temp table tt(x)",
+        "attach 'other.db' as other", "pragma cache_size = 10", "pragma wal_checkpoint"}) {
     const bj::value result = execute(sql);
     EXPECT_EQ(code_of(result), "SQL_PARSE_ERROR") << sql;
-    EXPECT_EQ(message_of(result), std::string("SQL string could not be parsed: unsupported statement: ") + sql);
+    EXPECT_EQ(message_of(result),
+              std::string("SQL string could not be parsed: unsupported statement: ") + sql);
   }
-  for (const char* sql : {"pragma foreign_keys", "pragma foreign_keys = off", "pragma journal_mode",
-                          "pragma user_version = 3", "pragma table_info(sqlite_schema)", "explain select 1"}) {
+  for (const char* sql :
+       {"pragma foreign_keys", "pragma foreign_keys = off", "pragma journal_mode",
+        "pragma user_version = 3", "pragma table_info(sqlite_schema)", "explain select 1"}) {
     EXPECT_FALSE(execute(sql).as_object().contains("error")) << sql << " is allowed";
   }
 }
@@ -158,8 +167,9 @@ TEST_F(ExecutorTest, NamedArgumentsMatchWithOrWithoutPrefix) {
   stmt.sql = "SELECT :a, @b, $c";
   stmt.named_args = {{"a", 1}, {"@b", 2}, {"c", 3}};
   const bj::value result = execute(stmt);
-  EXPECT_EQ(bj::serialize(result.at("rows")),
-            R"([[{"type":"integer","value":"1"},{"type":"integer","value":"2"},{"type":"integer","value":"3"}]])");
+  EXPECT_EQ(
+      bj::serialize(result.at("rows")),
+      R"([[{"type":"integer","value":"1"},{"type":"integer","value":"2"},{"type":"integer","value":"3"}]])");
 }
 
 TEST_F(ExecutorTest, SqlIdsNeedAStoredTextAndHrana2) {
@@ -248,48 +258,62 @@ TEST_F(ExecutorTest, ConditionsFollowSqldsSemantics) {
 
 TEST_F(ExecutorTest, BatchProtocolRulesFailTheWholeRequest) {
   try {
-    batch(R"j([{"stmt":{"sql":"SELECT 1"}},{"condition":{"type":"ok","step":1},"stmt":{"sql":"SELECT 2"}}])j");
+    batch(
+        R"j([{"stmt":{"sql":"SELECT 1"}},{"condition":{"type":"ok","step":1},"stmt":{"sql":"SELECT 2"}}])j");
     FAIL() << "a condition on its own step is invalid";
   } catch (const ProtocolError& e) {
     EXPECT_STREQ(e.what(), "Invalid reference to step in a batch condition");
   }
   try {
-    batch(R"j([{"condition":{"type":"is_autocommit"},"stmt":{"sql":"SELECT 1"}}])j", Version::kHrana2);
+    batch(R"j([{"condition":{"type":"is_autocommit"},"stmt":{"sql":"SELECT 1"}}])j",
+          Version::kHrana2);
     FAIL() << "is_autocommit needs Hrana 3";
   } catch (const ProtocolError& e) {
-    EXPECT_STREQ(e.what(), "BatchCond of type `is_autocommit` is only supported in protocol version hrana3 and higher");
+    EXPECT_STREQ(e.what(),
+                 "BatchCond of type `is_autocommit` is only supported in protocol version hrana3 "
+                 "and higher");
   }
 }
 
 TEST_F(ExecutorTest, AStepThatIsNotOneStatementFailsTheBatchBeforeAnythingRuns) {
   execute("CREATE TABLE t(x)");
-  const bj::value result = batch(R"j([{"stmt":{"sql":"INSERT INTO t VALUES (1)"}},{"stmt":{"sql":"SELECT 1; SELECT 2"}}])j");
+  const bj::value result = batch(
+      R"j([{"stmt":{"sql":"INSERT INTO t VALUES (1)"}},{"stmt":{"sql":"SELECT 1; SELECT 2"}}])j");
   EXPECT_EQ(result.at("batch_error").at("code").as_string(), "SQL_MANY_STATEMENTS");
   EXPECT_EQ(execute("SELECT count(*) FROM t").at("rows").at(0).at(0).at("value").as_string(), "0");
 }
 
 TEST_F(ExecutorTest, ResponseTooLargeAbortsTheStatement) {
   budget_.max_bytes = 1000;
-  const bj::value result = execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i FROM n");
+  const bj::value result = execute(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i "
+      "FROM n");
   EXPECT_EQ(code_of(result), "RESPONSE_TOO_LARGE");
-  const bj::value batched = batch(R"j([{"stmt":{"sql":"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i FROM n"}}])j");
+  const bj::value batched = batch(
+      R"j([{"stmt":{"sql":"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i FROM n"}}])j");
   EXPECT_EQ(batched.at("batch_error").at("code").as_string(), "RESPONSE_TOO_LARGE");
 }
 
 TEST_F(ExecutorTest, SequenceRunsEveryStatementAndStopsAtTheFirstFailure) {
   Executor executor(db_, sqls_, Version::kHrana3);
-  EXPECT_FALSE(executor.sequence(std::string("CREATE TABLE s(x); INSERT INTO s VALUES (1);"), std::nullopt));
-  const auto error = executor.sequence(std::string("INSERT INTO s VALUES (2); INSERT INTO nope VALUES (3); INSERT INTO s VALUES (4)"), std::nullopt);
+  EXPECT_FALSE(
+      executor.sequence(std::string("CREATE TABLE s(x); INSERT INTO s VALUES (1);"), std::nullopt));
+  const auto error = executor.sequence(
+      std::string(
+          "INSERT INTO s VALUES (2); INSERT INTO nope VALUES (3); INSERT INTO s VALUES (4)"),
+      std::nullopt);
   ASSERT_TRUE(error);
   EXPECT_EQ(error->code, "SQLITE_UNKNOWN");
-  EXPECT_EQ(execute("SELECT group_concat(x) FROM s").at("rows").at(0).at(0).at("value").as_string(), "1,2");
+  EXPECT_EQ(execute("SELECT group_concat(x) FROM s").at("rows").at(0).at(0).at("value").as_string(),
+            "1,2");
   EXPECT_FALSE(executor.sequence(std::string(""), std::nullopt)) << "an empty sequence is fine";
 }
 
 TEST_F(ExecutorTest, DescribeReportsParametersColumnsAndFlags) {
   execute("CREATE TABLE t(x INT, y)");
   Executor executor(db_, sqls_, Version::kHrana3);
-  auto outcome = executor.describe(std::string("SELECT x, y FROM t WHERE x = ? AND y = :name AND x > ?3"), std::nullopt);
+  auto outcome = executor.describe(
+      std::string("SELECT x, y FROM t WHERE x = ? AND y = :name AND x > ?3"), std::nullopt);
   const auto& result = std::get<DescribeResult>(outcome);
   ASSERT_EQ(result.params.size(), 3u);
   EXPECT_FALSE(result.params[0]);
@@ -301,11 +325,13 @@ TEST_F(ExecutorTest, DescribeReportsParametersColumnsAndFlags) {
   EXPECT_TRUE(result.is_readonly);
   EXPECT_FALSE(result.is_explain);
   outcome = executor.describe(std::string("INSERT INTO t VALUES (1, 2); SELECT 2"), std::nullopt);
-  EXPECT_FALSE(std::get<DescribeResult>(outcome).is_readonly) << "only the first statement is described";
+  EXPECT_FALSE(std::get<DescribeResult>(outcome).is_readonly)
+      << "only the first statement is described";
   outcome = executor.describe(std::string("EXPLAIN SELECT 1"), std::nullopt);
   EXPECT_TRUE(std::get<DescribeResult>(outcome).is_explain);
   outcome = executor.describe(std::string("SELEC 1"), std::nullopt);
-  EXPECT_EQ(std::get<Error>(outcome).code, "SQL_INPUT_ERROR") << "describe reports SQLite's own prepare error";
+  EXPECT_EQ(std::get<Error>(outcome).code, "SQL_INPUT_ERROR")
+      << "describe reports SQLite's own prepare error";
 }
 
 }  // namespace

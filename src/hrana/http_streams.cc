@@ -42,8 +42,8 @@ std::uint64_t get_u64(const std::uint8_t* in) {
 void mac(const std::array<unsigned char, 32>& key, const unsigned char* data, std::size_t size,
          unsigned char* out) {
   std::size_t out_size = 0;
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), data, size, out,
-                kMacBytes, &out_size) == nullptr ||
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), data, size,
+                out, kMacBytes, &out_size) == nullptr ||
       out_size != kMacBytes) {
     throw std::runtime_error("HMAC-SHA256 failed");
   }
@@ -54,7 +54,8 @@ void mac(const std::array<unsigned char, 32>& key, const unsigned char* data, st
 }
 
 [[noreturn]] void used_baton() {
-  throw ProtocolError(ProtocolError::Kind::kSemantic, "Received a baton that has already been used");
+  throw ProtocolError(ProtocolError::Kind::kSemantic,
+                      "Received a baton that has already been used");
 }
 
 }  // namespace
@@ -68,7 +69,8 @@ HttpStreams::HttpStreams(engine::ConnectionPool& pool, Timeouts timeouts)
 
 HttpStreams::~HttpStreams() {
   for (auto& [id, entry] : entries_) {
-    if (entry.stream && entry.stream->connection) pool_.release(std::move(*entry.stream->connection));
+    if (entry.stream && entry.stream->connection)
+      pool_.release(std::move(*entry.stream->connection));
   }
 }
 
@@ -92,10 +94,11 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> HttpStreams::parse_baton(
   return std::pair{get_u64(bytes.data()), get_u64(bytes.data() + 8)};
 }
 
-HttpStreams::Lease HttpStreams::acquire(const std::optional<std::string>& baton) {
+HttpStreams::Lease HttpStreams::acquire(const std::optional<std::string>& baton,
+                                        engine::ConnectionPool::Ticket ticket) {
   if (!baton) {
     auto stream = std::make_unique<HttpStream>();
-    stream->connection = pool_.acquire();
+    stream->connection = pool_.acquire(std::move(ticket));
     std::lock_guard lock(mutex_);
     std::uint64_t id;
     do {

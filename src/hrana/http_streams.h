@@ -59,10 +59,12 @@ class HttpStreams {
   HttpStreams(engine::ConnectionPool& pool, Timeouts timeouts);
   ~HttpStreams();
 
-  // The stream a request's baton names, or a new one (with a connection) for no baton.
-  // Throws ProtocolError ("Received an invalid baton", "Received a baton that has
-  // already been used"), StreamExpiredError, or libsql::Error if no connection opens.
-  Lease acquire(const std::optional<std::string>& baton);
+  // The stream a request's baton names, or a new one for no baton, whose connection
+  // takes `ticket`'s place (engine::ConnectionPool). Throws ProtocolError ("Received an
+  // invalid baton", "Received a baton that has already been used"),
+  // StreamExpiredError, or libsql::Error if no connection opens.
+  Lease acquire(const std::optional<std::string>& baton,
+                engine::ConnectionPool::Ticket ticket = {});
   // Returns a stream after its request; gives the baton for its next request, or
   // nullopt if the stream was closed (its connection then goes back to the pool).
   std::optional<std::string> release(Lease lease);
@@ -86,7 +88,8 @@ class HttpStreams {
 
   std::string make_baton(std::uint64_t id, std::uint64_t sequence) const;
   // (id, sequence) from a baton this server made, or nullopt.
-  std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_baton(const std::string& baton) const;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_baton(
+      const std::string& baton) const;
 
   engine::ConnectionPool& pool_;
   const Timeouts timeouts_;

@@ -38,7 +38,8 @@ TEST_F(HttpStreamsTest, ABatonLeadsBackToItsStreamOnce) {
   ASSERT_TRUE(baton);
   EXPECT_EQ(baton->size(), 64u) << "48 bytes as unpadded base64, like sqld's";
   auto again = streams_.acquire(baton);
-  EXPECT_FALSE(again.stream->connection->is_autocommit()) << "the same connection, transaction open";
+  EXPECT_FALSE(again.stream->connection->is_autocommit())
+      << "the same connection, transaction open";
   const auto next = streams_.release(std::move(again));
   EXPECT_NE(next, baton);
   EXPECT_EQ(expect_protocol_error(baton), "Received a baton that has already been used");

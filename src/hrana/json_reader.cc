@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "hrana/json_writer.h"
+#include "hrana/ws_protocol.h"
 
 namespace libsql::hrana::json {
 
@@ -129,7 +130,8 @@ Value read_value(const bj::value& v) {
     std::int64_t n = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-      fail("invalid value: string " + bj::serialize(value) + ", expected decimal integer as a string");
+      fail("invalid value: string " + bj::serialize(value) +
+           ", expected decimal integer as a string");
     }
     return Value(n);
   }
@@ -167,7 +169,8 @@ Stmt read_stmt(const bj::value& v) {
           {read_string(required_field(pair, "name")), read_value(required_field(pair, "value"))});
     }
   }
-  if (const auto* want_rows = optional_field(object, "want_rows")) stmt.want_rows = read_bool(*want_rows);
+  if (const auto* want_rows = optional_field(object, "want_rows"))
+    stmt.want_rows = read_bool(*want_rows);
   if (const auto* index = optional_field(object, "replication_index")) {
     stmt.replication_index = read_u64_lenient(*index);
   }
@@ -186,7 +189,8 @@ BatchCond read_cond(const bj::value& v) {
     cond.conds.push_back(read_cond(required_field(object, "cond")));
   } else if (type == "and" || type == "or") {
     cond.kind = type == "and" ? BatchCond::Kind::kAnd : BatchCond::Kind::kOr;
-    for (const auto& c : as_array(required_field(object, "conds"))) cond.conds.push_back(read_cond(c));
+    for (const auto& c : as_array(required_field(object, "conds")))
+      cond.conds.push_back(read_cond(c));
   } else if (type == "is_autocommit") {
     cond.kind = BatchCond::Kind::kIsAutocommit;
   } else {
@@ -201,7 +205,8 @@ Batch read_batch(const bj::value& v) {
   for (const auto& step_value : as_array(required_field(object, "steps"))) {
     const bj::object& step_object = as_object(step_value, "struct BatchStep");
     BatchStep step;
-    if (const auto* cond = optional_field(step_object, "condition")) step.condition = read_cond(*cond);
+    if (const auto* cond = optional_field(step_object, "condition"))
+      step.condition = read_cond(*cond);
     step.stmt = read_stmt(required_field(step_object, "stmt"));
     batch.steps.push_back(std::move(step));
   }
@@ -249,13 +254,60 @@ auto with_document(std::string_view body, Read read) {
   unsigned char scratch[4096];
   bj::monotonic_resource arena(scratch, sizeof scratch);
   bj::error_code ec;
-  // sqld accepts deeply nested JSON in fields it ignores. Boost.JSON parses without
-  // recursion, and the arena frees the document in one step, so depth costs no stack.
   bj::parse_options options;
-  options.max_depth = 1'000'000;
+  options.max_depth = kMaxDepth;
   const bj::value document = bj::parse(body, ec, &arena, options);
+  if (ec == bj::error::too_deep) fail("recursion limit exceeded");
   if (ec) fail(ec.message());
   return read(as_object(document, "a map"));
+}
+
+std::int32_t read_i32_field(const bj::object& object, std::string_view name) {
+  return read_integer<std::int32_t>(required_field(object, name), "i32");
+}
+
+WsRequestBody read_ws_request(const bj::value& v) {
+  const bj::object& object = as_object(v, "internally tagged enum Request");
+  const std::string_view type = type_tag(object);
+  if (type == "open_stream") return WsOpenStream{read_i32_field(object, "stream_id")};
+  if (type == "close_stream") return WsCloseStream{read_i32_field(object, "stream_id")};
+  if (type == "execute") {
+    return WsExecute{read_i32_field(object, "stream_id"),
+                     read_stmt(required_field(object, "stmt"))};
+  }
+  if (type == "batch") {
+    return WsBatch{read_i32_field(object, "stream_id"),
+                   read_batch(required_field(object, "batch"))};
+  }
+  if (type == "sequence" || type == "describe") {
+    std::optional<std::string> sql;
+    std::optional<std::int32_t> sql_id;
+    if (const auto* text = optional_field(object, "sql")) sql = read_string(*text);
+    if (const auto* id = optional_field(object, "sql_id"))
+      sql_id = read_integer<std::int32_t>(*id, "i32");
+    const std::int32_t stream_id = read_i32_field(object, "stream_id");
+    if (type == "sequence") return WsSequence{stream_id, std::move(sql), sql_id};
+    return WsDescribe{stream_id, std::move(sql), sql_id};
+  }
+  if (type == "store_sql") {
+    return StoreSqlRequest{read_i32_field(object, "sql_id"),
+                           read_string(required_field(object, "sql"))};
+  }
+  if (type == "close_sql") return CloseSqlRequest{read_i32_field(object, "sql_id")};
+  if (type == "open_cursor") {
+    return WsOpenCursor{read_i32_field(object, "stream_id"), read_i32_field(object, "cursor_id"),
+                        read_batch(required_field(object, "batch"))};
+  }
+  if (type == "close_cursor") return WsCloseCursor{read_i32_field(object, "cursor_id")};
+  if (type == "fetch_cursor") {
+    return WsFetchCursor{read_i32_field(object, "cursor_id"),
+                         read_integer<std::uint32_t>(required_field(object, "max_count"), "u32")};
+  }
+  if (type == "get_autocommit") return WsGetAutocommit{read_i32_field(object, "stream_id")};
+  unknown_variant(
+      type,
+      "`open_stream`, `close_stream`, `execute`, `batch`, `open_cursor`, `close_cursor`, "
+      "`fetch_cursor`, `sequence`, `describe`, `store_sql`, `close_sql`, `get_autocommit`");
 }
 
 std::optional<std::string> read_baton(const bj::object& object) {
@@ -285,12 +337,30 @@ CursorRequest parse_cursor_request(std::string_view body) {
   });
 }
 
+WsClientMessage parse_ws_client_message(std::string_view text) {
+  return with_document(text, [](const bj::object& object) -> WsClientMessage {
+    const std::string_view type = type_tag(object);
+    if (type == "hello") {
+      WsHello hello;
+      if (const auto* jwt = optional_field(object, "jwt")) hello.jwt = read_string(*jwt);
+      return hello;
+    }
+    if (type == "request") {
+      return WsRequest{read_i32_field(object, "request_id"),
+                       read_ws_request(required_field(object, "request"))};
+    }
+    unknown_variant(type, "`hello`, `request`");
+  });
+}
+
 Stmt parse_v1_execute_request(std::string_view body) {
-  return with_document(body, [](const bj::object& object) { return read_stmt(required_field(object, "stmt")); });
+  return with_document(
+      body, [](const bj::object& object) { return read_stmt(required_field(object, "stmt")); });
 }
 
 Batch parse_v1_batch_request(std::string_view body) {
-  return with_document(body, [](const bj::object& object) { return read_batch(required_field(object, "batch")); });
+  return with_document(
+      body, [](const bj::object& object) { return read_batch(required_field(object, "batch")); });
 }
 
 }  // namespace libsql::hrana::json

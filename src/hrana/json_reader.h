@@ -13,6 +13,11 @@
 
 namespace libsql::hrana::json {
 
+// How deep a request's JSON may nest: serde_json's limit, which sqld inherits (127
+// levels of objects and arrays; deeper is "recursion limit exceeded"). It also bounds
+// every recursive reader here, and the parser's own memory.
+inline constexpr int kMaxDepth = 127;
+
 PipelineRequest parse_pipeline_request(std::string_view body);
 CursorRequest parse_cursor_request(std::string_view body);
 // POST /v1/execute: {"stmt": Stmt}

@@ -85,41 +85,66 @@ TEST(JsonReader, ReadsConditionsAndStoredSql) {
   EXPECT_EQ(std::get<SequenceRequest>(request.requests[4]).sql, "s");
 }
 
-TEST(JsonReader, AcceptsDeeplyNestedJsonInIgnoredFields) {
-  const std::string nested = std::string(100'000, '[') + std::string(100'000, ']');
-  const auto request = parse_pipeline_request(R"({"ignored":)" + nested + R"(,"requests":[]})");
-  EXPECT_TRUE(request.requests.empty());
+TEST(JsonReader, NestsAsDeepAsSerdeAndNoDeeper) {
+  const auto nested = [](int levels) {
+    return std::string(levels, '[') + std::string(levels, ']');
+  };
+  // The document itself is one level: 126 more make serde's 127.
+  EXPECT_TRUE(parse_pipeline_request(R"({"ignored":)" + nested(126) + R"(,"requests":[]})")
+                  .requests.empty());
+  for (const int levels : {127, 100'000}) {
+    try {
+      parse_pipeline_request(R"({"ignored":)" + nested(levels) + R"(,"requests":[]})");
+      ADD_FAILURE() << levels << " levels were accepted";
+    } catch (const ProtocolError& e) {
+      EXPECT_STREQ(e.what(),
+                   "Cannot deserialize client message from JSON: recursion limit exceeded");
+    }
+  }
 }
 
 TEST(JsonReader, IgnoresUnknownFields) {
-  const auto request = parse_pipeline_request(R"({"requests":[{"type":"close","extra":1}],"future":{"x":[]}})");
+  const auto request =
+      parse_pipeline_request(R"({"requests":[{"type":"close","extra":1}],"future":{"x":[]}})");
   EXPECT_EQ(request.requests.size(), 1u);
 }
 
 TEST(JsonReader, RefusesMalformedRequestsInSerdesWords) {
   const std::string prefix = "Cannot deserialize client message from JSON: ";
   EXPECT_EQ(pipeline_error(R"({"requests":[{"type":"bogus"}]})"),
-            prefix + "unknown variant `bogus`, expected one of `close`, `execute`, `batch`, `sequence`, "
-                     "`describe`, `store_sql`, `close_sql`, `get_autocommit`");
+            prefix +
+                "unknown variant `bogus`, expected one of `close`, `execute`, `batch`, `sequence`, "
+                "`describe`, `store_sql`, `close_sql`, `get_autocommit`");
   EXPECT_EQ(pipeline_error(R"({"baton":null})"), prefix + "missing field `requests`");
-  EXPECT_EQ(pipeline_error(R"({"requests":[{"type":"execute"}]})"), prefix + "missing field `stmt`");
-  EXPECT_EQ(pipeline_error(R"({"requests":"nope"})"), prefix + "invalid type: string \"nope\", expected a sequence");
+  EXPECT_EQ(pipeline_error(R"({"requests":[{"type":"execute"}]})"),
+            prefix + "missing field `stmt`");
+  EXPECT_EQ(pipeline_error(R"({"requests":"nope"})"),
+            prefix + "invalid type: string \"nope\", expected a sequence");
   EXPECT_EQ(pipeline_error(R"({"requests":[{"type":"execute","stmt":{"sql":1}}]})"),
             prefix + "invalid type: integer `1`, expected a string");
   EXPECT_NE(pipeline_error("{not json").find(prefix), std::string::npos);
   EXPECT_NE(pipeline_error("[]").find(prefix), std::string::npos);
-  EXPECT_EQ(pipeline_error(R"({"requests":[{"type":"execute","stmt":{"sql":"x","args":[{"type":"integer","value":"1.5"}]}}]})"),
-            prefix + "invalid value: string \"1.5\", expected decimal integer as a string");
-  EXPECT_EQ(pipeline_error(R"({"requests":[{"type":"execute","stmt":{"sql":"x","args":[{"type":"integer","value":1}]}}]})"),
-            prefix + "invalid type: integer `1`, expected a borrowed string")
+  EXPECT_EQ(
+      pipeline_error(
+          R"({"requests":[{"type":"execute","stmt":{"sql":"x","args":[{"type":"integer","value":"1.5"}]}}]})"),
+      prefix + "invalid value: string \"1.5\", expected decimal integer as a string");
+  EXPECT_EQ(
+      pipeline_error(
+          R"({"requests":[{"type":"execute","stmt":{"sql":"x","args":[{"type":"integer","value":1}]}}]})"),
+      prefix + "invalid type: integer `1`, expected a borrowed string")
       << "sqld takes integers only as strings";
-  EXPECT_NE(pipeline_error(R"({"requests":[{"type":"execute","stmt":{"sql":"x","args":[{"type":"integer","value":"9223372036854775808"}]}}]})")
-                .find("expected decimal integer"),
-            std::string::npos);
-  EXPECT_NE(pipeline_error(R"({"requests":[{"type":"execute","stmt":{"sql":"x","args":[{"type":"blob","base64":"!!"}]}}]})")
-                .find("base64"),
-            std::string::npos);
-  EXPECT_NE(pipeline_error(R"({"requests":[{"type":"store_sql","sql_id":4294967296,"sql":"x"}]})").find("i32"),
+  EXPECT_NE(
+      pipeline_error(
+          R"({"requests":[{"type":"execute","stmt":{"sql":"x","args":[{"type":"integer","value":"9223372036854775808"}]}}]})")
+          .find("expected decimal integer"),
+      std::string::npos);
+  EXPECT_NE(
+      pipeline_error(
+          R"({"requests":[{"type":"execute","stmt":{"sql":"x","args":[{"type":"blob","base64":"!!"}]}}]})")
+          .find("base64"),
+      std::string::npos);
+  EXPECT_NE(pipeline_error(R"({"requests":[{"type":"store_sql","sql_id":4294967296,"sql":"x"}]})")
+                .find("i32"),
             std::string::npos);
 }
 

@@ -120,7 +120,8 @@ void StmtResultWriter::step_error(std::uint32_t, const Error& error) {
 
 // --- BatchResultWriter -----------------------------------------------------------
 
-BatchResultWriter::BatchResultWriter(std::string& out, std::size_t step_count, ResponseBudget budget)
+BatchResultWriter::BatchResultWriter(std::string& out, std::size_t step_count,
+                                     ResponseBudget budget)
     : out_(out), budget_(budget), start_(out.size()), errors_(step_count) {
   out_.append(R"({"step_results":[)");
 }

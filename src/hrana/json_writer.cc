@@ -145,7 +145,8 @@ void append_double(std::string& out, double value) {
   }
   // The shortest digits that read back as `value`, as d.ddde±XX...
   char buffer[32];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  const auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
   if (text.front() == '-') {
     out.push_back('-');
@@ -188,8 +189,8 @@ void append_base64(std::string& out, std::span<const std::uint8_t> bytes) {
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t group = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    const char quad[] = {kBase64[group >> 18], kBase64[(group >> 12) & 63], kBase64[(group >> 6) & 63],
-                         kBase64[group & 63]};
+    const char quad[] = {kBase64[group >> 18], kBase64[(group >> 12) & 63],
+                         kBase64[(group >> 6) & 63], kBase64[group & 63]};
     out.append(quad, 4);
   }
   const std::size_t rest = bytes.size() - i;
@@ -237,7 +238,8 @@ bool decode_base64(std::string_view text, Blob& out) {
   static constexpr auto kDecode = [] {
     std::array<std::int8_t, 256> table{};
     table.fill(-1);
-    for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(kBase64[i])] = static_cast<std::int8_t>(i);
+    for (int i = 0; i < 64; ++i)
+      table[static_cast<unsigned char>(kBase64[i])] = static_cast<std::int8_t>(i);
     return table;
   }();
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);

@@ -43,8 +43,10 @@ TEST(JsonWriter, PassesValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(string_json("héllo ✓ 𝄞"), "\"héllo ✓ 𝄞\"");
   EXPECT_EQ(string_json("bad\xff"), "\"bad\xEF\xBF\xBD\"");
   EXPECT_EQ(string_json("\xC0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"") << "overlong NUL";
-  EXPECT_EQ(string_json("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"") << "a surrogate";
-  EXPECT_EQ(string_json("cut\xE2\x9C"), "\"cut\xEF\xBF\xBD\xEF\xBF\xBD\"") << "a truncated sequence";
+  EXPECT_EQ(string_json("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"")
+      << "a surrogate";
+  EXPECT_EQ(string_json("cut\xE2\x9C"), "\"cut\xEF\xBF\xBD\xEF\xBF\xBD\"")
+      << "a truncated sequence";
 }
 
 TEST(JsonWriter, WritesDoublesAsSqldDoes) {

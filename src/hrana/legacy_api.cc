@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hrana/errors.h"
+#include "hrana/json_reader.h"
 #include "hrana/json_writer.h"
 #include "hrana/statement_policy.h"
 #include "libsql/error.h"
@@ -51,7 +52,8 @@ Value read_value(const bj::value& v) {
       return Value(v.get_int64());
     case bj::kind::uint64:
       // sqld wraps integers past i64 around to negative ones; refusing is safer.
-      reject_shape("integer " + std::to_string(v.get_uint64()) + " does not fit a 64-bit signed integer");
+      reject_shape("integer " + std::to_string(v.get_uint64()) +
+                   " does not fit a 64-bit signed integer");
     case bj::kind::double_:
       return Value(v.get_double());
     case bj::kind::string:
@@ -63,7 +65,9 @@ Value read_value(const bj::value& v) {
       const bj::value* base64 = object.if_contains("base64");
       if (base64 == nullptr) reject_shape("an object parameter must be {\"base64\": ...}");
       // sqld's untagged decoding fails earlier, as a JSON syntax error, on extra keys.
-      if (object.size() != 1) throw BodyRejection{400, "Failed to parse the request body as JSON: a blob takes only `base64`"};
+      if (object.size() != 1)
+        throw BodyRejection{400,
+                            "Failed to parse the request body as JSON: a blob takes only `base64`"};
       if (!base64->is_string()) reject_shape("`base64` must be a string");
       const std::string_view text = base64->get_string();
       Blob blob;
@@ -82,8 +86,11 @@ std::vector<LegacyStatement> parse_body(std::string_view body) {
   bj::monotonic_resource arena(scratch, sizeof scratch);
   bj::error_code ec;
   bj::parse_options options;
-  options.max_depth = 1'000'000;
+  options.max_depth = json::kMaxDepth;
   const bj::value document = bj::parse(body, ec, &arena, options);
+  if (ec == bj::error::too_deep) {
+    throw BodyRejection{400, "Failed to parse the request body as JSON: recursion limit exceeded"};
+  }
   if (ec) throw BodyRejection{400, "Failed to parse the request body as JSON: " + ec.message()};
   if (!document.is_object()) reject_shape("expected a map with `statements`");
   const bj::value* statements = document.get_object().if_contains("statements");
@@ -99,7 +106,8 @@ std::vector<LegacyStatement> parse_body(std::string_view body) {
       const bj::value* q = object.if_contains("q");
       if (q == nullptr || !q->is_string()) reject_shape("a statement object needs a string `q`");
       statement.sql = q->get_string();
-      if (const bj::value* params = object.if_contains("params"); params != nullptr && !params->is_null()) {
+      if (const bj::value* params = object.if_contains("params");
+          params != nullptr && !params->is_null()) {
         if (params->is_array()) {
           for (const auto& p : params->get_array()) statement.positional.push_back(read_value(p));
         } else if (params->is_object()) {
@@ -155,7 +163,8 @@ void append_legacy_value(std::string& out, ValueView value) {
 }
 
 // Runs one statement; appends its entry and returns whether it succeeded.
-bool run_statement(engine::Connection& connection, const LegacyStatement& statement, std::string& out) {
+bool run_statement(engine::Connection& connection, const LegacyStatement& statement,
+                   std::string& out) {
   const auto start = std::chrono::steady_clock::now();
   const auto append_failure = [&](std::string_view message) {
     out.append(R"({"error":)");
@@ -182,7 +191,8 @@ bool run_statement(engine::Connection& connection, const LegacyStatement& statem
   try {
     prepared->bind(ParamsView{positional, named}, engine::Statement::Lifetime::kBorrow);
   } catch (const libsql::Error& e) {
-    return append_failure("LibSQL failed to bind provided query parameters: `" + std::string(e.what()) + "`");
+    return append_failure("LibSQL failed to bind provided query parameters: `" +
+                          std::string(e.what()) + "`");
   }
   const std::size_t mark = out.size();
   out.append(R"({"results":{"columns":[)");
@@ -212,28 +222,20 @@ bool run_statement(engine::Connection& connection, const LegacyStatement& statem
   out.append(R"(,"rows_written":)");
   json::append_uint(out, static_cast<std::uint64_t>(connection.total_changes() - changes_before));
   out.append(R"(,"query_duration_ms":)");
-  json::append_double(out, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  json::append_double(
+      out,
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   out.append("}}");
   return true;
 }
 
-// A connection for one request, back to the pool however the request ends.
-class PooledConnection {
- public:
-  explicit PooledConnection(engine::ConnectionPool& pool) : pool_(pool), connection_(pool.acquire()) {}
-  ~PooledConnection() { pool_.release(std::move(connection_)); }
-  engine::Connection& get() { return connection_; }
-
- private:
-  engine::ConnectionPool& pool_;
-  engine::Connection connection_;
-};
-
 }  // namespace
 
-LegacyResponse run_legacy_request(engine::ConnectionPool& pool, std::string_view body) {
+LegacyResponse run_legacy_request(engine::ConnectionPool& pool, std::string_view body,
+                                  RequestContext context) {
   if (body.size() > kLegacyMaxBodyBytes) {
-    return {413, "text/plain; charset=utf-8", "Failed to buffer the request body: length limit exceeded"};
+    return {413, "text/plain; charset=utf-8",
+            "Failed to buffer the request body: length limit exceeded"};
   }
   std::vector<LegacyStatement> statements;
   try {
@@ -251,12 +253,17 @@ LegacyResponse run_legacy_request(engine::ConnectionPool& pool, std::string_view
     }
     const sql::StatementKind kind = sql::classify(statement.sql).kind;
     if (kind == sql::StatementKind::kRelease || kind == sql::StatementKind::kRollbackTo) {
-      return json_error(400, "Query error: `savepoints are not supported in HTTP API, use hrana protocol instead`");
+      return json_error(
+          400,
+          "Query error: `savepoints are not supported in HTTP API, use hrana protocol instead`");
     }
-    if (auto reason = unsupported_statement(statement.sql)) return json_error(500, "Internal Error: `" + *reason + "`");
+    if (auto reason = unsupported_statement(statement.sql))
+      return json_error(500, "Internal Error: `" + *reason + "`");
   }
 
-  PooledConnection connection(pool);
+  engine::PooledConnection connection(pool, std::move(context.ticket));
+  const engine::Connection::Use use(connection.get());
+  const Cancellation::Watch watch(context.cancellation.get(), connection.get());
   for (const auto& statement : statements) {
     try {
       connection.get().prepare_first(statement.sql);

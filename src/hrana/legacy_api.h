@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "engine/connection_pool.h"
+#include "hrana/request_context.h"
 
 namespace libsql::hrana {
 
@@ -23,6 +24,7 @@ struct LegacyResponse {
 // Largest request body sqld's legacy route reads (axum's default, 2 MiB).
 inline constexpr std::size_t kLegacyMaxBodyBytes = 2 * 1024 * 1024;
 
-LegacyResponse run_legacy_request(engine::ConnectionPool& pool, std::string_view body);
+LegacyResponse run_legacy_request(engine::ConnectionPool& pool, std::string_view body,
+                                  RequestContext context);
 
 }  // namespace libsql::hrana

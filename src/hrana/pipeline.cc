@@ -18,20 +18,17 @@ engine::Connection& connection_of(HttpStream& stream) {
   return *stream.connection;
 }
 
-void require_version(Version version, Version minimum, std::string_view what) {
-  if (version < minimum) {
-    throw ProtocolError(ProtocolError::Kind::kSemantic,
-                        std::string(what) + " is only supported in protocol version hrana" +
-                            std::to_string(static_cast<int>(minimum)) + " and higher");
-  }
-}
-
 // Runs one request of a pipeline on its stream, reporting to the writer. The order of
 // checks in each request is sqld's (libsql-server/src/hrana/http/request.rs).
 class StreamRequestRunner {
  public:
-  StreamRequestRunner(HttpStreams& streams, HttpStream& stream, Version version, PipelineWriter& writer)
-      : streams_(streams), stream_(stream), version_(version), writer_(writer) {}
+  StreamRequestRunner(HttpStreams& streams, HttpStream& stream, Version version,
+                      PipelineWriter& writer, Cancellation* cancellation)
+      : streams_(streams),
+        stream_(stream),
+        version_(version),
+        writer_(writer),
+        cancellation_(cancellation) {}
 
   void operator()(const CloseRequest&) {
     streams_.close_connection(stream_);
@@ -39,20 +36,20 @@ class StreamRequestRunner {
   }
 
   void operator()(const ExecuteRequest& request) {
-    Executor executor(connection_of(stream_), stream_.sqls, version_);
+    Executor executor = make_executor();
     executor.execute(request.stmt, writer_.begin_execute());
     writer_.end_execute();
   }
 
   void operator()(const BatchRequest& request) {
-    Executor executor(connection_of(stream_), stream_.sqls, version_);
+    Executor executor = make_executor();
     auto error = executor.batch(request.batch, writer_.begin_batch(request.batch.steps.size()));
     writer_.end_batch(error);
   }
 
   void operator()(const SequenceRequest& request) {
     require_version(version_, Version::kHrana2, "The `sequence` request");
-    Executor executor(connection_of(stream_), stream_.sqls, version_);
+    Executor executor = make_executor();
     if (auto error = executor.sequence(request.sql, request.sql_id)) {
       writer_.error(*error);
     } else {
@@ -62,7 +59,7 @@ class StreamRequestRunner {
 
   void operator()(const DescribeRequest& request) {
     require_version(version_, Version::kHrana2, "The `describe` request");
-    Executor executor(connection_of(stream_), stream_.sqls, version_);
+    Executor executor = make_executor();
     auto outcome = executor.describe(request.sql, request.sql_id);
     if (const auto* error = std::get_if<Error>(&outcome)) {
       writer_.error(*error);
@@ -88,14 +85,19 @@ class StreamRequestRunner {
 
   void operator()(const GetAutocommitRequest&) {
     require_version(version_, Version::kHrana3, "The `get_autocommit` request");
-    writer_.get_autocommit(connection_of(stream_).is_autocommit());
+    writer_.get_autocommit(make_executor().is_autocommit());
   }
 
  private:
+  Executor make_executor() {
+    return Executor(connection_of(stream_), stream_.sqls, version_, cancellation_);
+  }
+
   HttpStreams& streams_;
   HttpStream& stream_;
   Version version_;
   PipelineWriter& writer_;
+  Cancellation* cancellation_;
 };
 
 void append_optional_string(std::string& out, const std::optional<std::string>& text) {
@@ -110,7 +112,9 @@ void append_optional_string(std::string& out, const std::optional<std::string>& 
 // results come first and are written in place; the baton, known last, follows.
 class JsonPipelineWriter final : public PipelineWriter {
  public:
-  explicit JsonPipelineWriter(json::ResponseBudget budget) : budget_(budget) { out_ = R"({"results":[)"; }
+  explicit JsonPipelineWriter(json::ResponseBudget budget) : budget_(budget) {
+    out_ = R"({"results":[)";
+  }
 
   void error(const Error& error) override {
     next();
@@ -168,7 +172,8 @@ class JsonPipelineWriter final : public PipelineWriter {
     batch_.reset();
   }
 
-  void finish(const std::optional<std::string>& baton, const std::optional<std::string>& base_url) override {
+  void finish(const std::optional<std::string>& baton,
+              const std::optional<std::string>& base_url) override {
     out_.append(R"(],"baton":)");
     append_optional_string(out_, baton);
     out_.append(R"(,"base_url":)");
@@ -211,7 +216,8 @@ class JsonPipelineWriter final : public PipelineWriter {
 // goes in front once it is known.
 class JsonCursorWriter final : public CursorWriter {
  public:
-  void begin(const std::optional<std::string>& baton, const std::optional<std::string>& base_url) override {
+  void begin(const std::optional<std::string>& baton,
+             const std::optional<std::string>& base_url) override {
     head_ = R"({"baton":)";
     append_optional_string(head_, baton);
     head_.append(R"(,"base_url":)");
@@ -223,7 +229,9 @@ class JsonCursorWriter final : public CursorWriter {
   }
   void step_row(const engine::Statement& statement) override { entries_.step_row(statement); }
   void step_end(const StepStats& stats) override { entries_.step_end(stats); }
-  void step_error(std::uint32_t step, const Error& error) override { entries_.step_error(step, error); }
+  void step_error(std::uint32_t step, const Error& error) override {
+    entries_.step_error(step, error);
+  }
   void batch_error(const Error& error) override { entries_.batch_error(error); }
 
   std::string take() { return head_ + body_; }
@@ -234,70 +242,66 @@ class JsonCursorWriter final : public CursorWriter {
   json::CursorEntryWriter entries_{body_};
 };
 
+// A cancelled request's stream is dropped even if its last statement ended (with
+// SQLITE_INTERRUPT): the client that could continue it is gone.
+void check_not_cancelled(const RequestContext& context) {
+  if (context.cancellation && context.cancellation->cancelled()) throw RequestCancelled();
+}
+
 }  // namespace
 
 void run_pipeline(HttpStreams& streams, const PipelineRequest& request, Version version,
-                  PipelineWriter& writer, const std::optional<std::string>& base_url) {
-  HttpStreams::Lease lease = streams.acquire(request.baton);
+                  PipelineWriter& writer, RequestContext context) {
+  HttpStreams::Lease lease = streams.acquire(request.baton, std::move(context.ticket));
   try {
     for (const StreamRequest& stream_request : request.requests) {
-      std::visit(StreamRequestRunner(streams, *lease.stream, version, writer), stream_request);
+      std::visit(
+          StreamRequestRunner(streams, *lease.stream, version, writer, context.cancellation.get()),
+          stream_request);
     }
+    check_not_cancelled(context);
   } catch (...) {
     streams.discard(std::move(lease));
     throw;
   }
-  writer.finish(streams.release(std::move(lease)), base_url);
+  writer.finish(streams.release(std::move(lease)), context.base_url);
 }
 
 void run_cursor(HttpStreams& streams, const CursorRequest& request, CursorWriter& writer,
-                const std::optional<std::string>& base_url) {
-  HttpStreams::Lease lease = streams.acquire(request.baton);
+                RequestContext context) {
+  HttpStreams::Lease lease = streams.acquire(request.baton, std::move(context.ticket));
   try {
     // The stream stays leased while the batch runs; its next baton is handed out first.
-    Executor executor(connection_of(*lease.stream), lease.stream->sqls, Version::kHrana3);
+    Executor executor(connection_of(*lease.stream), lease.stream->sqls, Version::kHrana3,
+                      context.cancellation.get());
     if (auto error = executor.batch(request.batch, writer)) writer.batch_error(*error);
+    check_not_cancelled(context);
   } catch (...) {
     streams.discard(std::move(lease));
     throw;
   }
-  writer.begin(streams.release(std::move(lease)), base_url);
+  writer.begin(streams.release(std::move(lease)), context.base_url);
 }
 
 std::string run_json_pipeline(HttpStreams& streams, const PipelineRequest& request, Version version,
-                              json::ResponseBudget budget, const std::optional<std::string>& base_url) {
+                              json::ResponseBudget budget, RequestContext context) {
   JsonPipelineWriter writer(budget);
-  run_pipeline(streams, request, version, writer, base_url);
+  run_pipeline(streams, request, version, writer, std::move(context));
   return writer.take();
 }
 
 std::string run_json_cursor(HttpStreams& streams, const CursorRequest& request,
-                            const std::optional<std::string>& base_url) {
+                            RequestContext context) {
   JsonCursorWriter writer;
-  run_cursor(streams, request, writer, base_url);
+  run_cursor(streams, request, writer, std::move(context));
   return writer.take();
 }
 
-namespace {
-
-// A connection for one v1 request, returned to the pool however the request ends.
-class PooledConnection {
- public:
-  explicit PooledConnection(engine::ConnectionPool& pool) : pool_(pool), connection_(pool.acquire()) {}
-  ~PooledConnection() { pool_.release(std::move(connection_)); }
-  engine::Connection& get() { return connection_; }
-
- private:
-  engine::ConnectionPool& pool_;
-  engine::Connection connection_;
-};
-
-}  // namespace
-
-V1Response run_v1_execute(engine::ConnectionPool& pool, const Stmt& stmt, json::ResponseBudget budget) {
-  PooledConnection connection(pool);
+V1Response run_v1_execute(engine::ConnectionPool& pool, const Stmt& stmt,
+                          json::ResponseBudget budget, RequestContext context) {
+  engine::PooledConnection connection(pool, std::move(context.ticket));
   const SqlStore no_sqls(0, 0);
-  Executor executor(connection.get(), no_sqls, Version::kHrana1);
+  Executor executor(connection.get(), no_sqls, Version::kHrana1, context.cancellation.get());
   V1Response response;
   response.body = R"({"result":)";
   json::StmtResultWriter writer(response.body, budget);
@@ -312,10 +316,11 @@ V1Response run_v1_execute(engine::ConnectionPool& pool, const Stmt& stmt, json::
   return response;
 }
 
-V1Response run_v1_batch(engine::ConnectionPool& pool, const Batch& batch, json::ResponseBudget budget) {
-  PooledConnection connection(pool);
+V1Response run_v1_batch(engine::ConnectionPool& pool, const Batch& batch,
+                        json::ResponseBudget budget, RequestContext context) {
+  engine::PooledConnection connection(pool, std::move(context.ticket));
   const SqlStore no_sqls(0, 0);
-  Executor executor(connection.get(), no_sqls, Version::kHrana1);
+  Executor executor(connection.get(), no_sqls, Version::kHrana1, context.cancellation.get());
   V1Response response;
   response.body = R"({"result":)";
   json::BatchResultWriter writer(response.body, batch.steps.size(), budget);

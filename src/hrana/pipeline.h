@@ -14,6 +14,7 @@
 #include "hrana/http_streams.h"
 #include "hrana/json_results.h"
 #include "hrana/protocol.h"
+#include "hrana/request_context.h"
 #include "hrana/result_sink.h"
 
 namespace libsql::hrana {
@@ -40,32 +41,34 @@ class PipelineWriter {
   virtual ResultSink& begin_batch(std::size_t steps) = 0;
   virtual void end_batch(const std::optional<Error>& batch_error) = 0;
   // After the last request: the stream's next baton (none once closed).
-  virtual void finish(const std::optional<std::string>& baton, const std::optional<std::string>& base_url) = 0;
+  virtual void finish(const std::optional<std::string>& baton,
+                      const std::optional<std::string>& base_url) = 0;
 };
 
 // Receives a cursor's entries.
 class CursorWriter : public ResultSink {
  public:
   // First, before any entry: the stream's next baton.
-  virtual void begin(const std::optional<std::string>& baton, const std::optional<std::string>& base_url) = 0;
+  virtual void begin(const std::optional<std::string>& baton,
+                     const std::optional<std::string>& base_url) = 0;
   virtual void batch_error(const Error& error) = 0;
 };
 
-// POST /v2/pipeline, /v3/pipeline and /v3-protobuf/pipeline. `base_url` is sqld's
-// --http-self-url (null when not set).
+// POST /v2/pipeline, /v3/pipeline and /v3-protobuf/pipeline. A request without a
+// baton opens its stream's connection in `context.ticket`'s place.
 void run_pipeline(HttpStreams& streams, const PipelineRequest& request, Version version,
-                  PipelineWriter& writer, const std::optional<std::string>& base_url);
+                  PipelineWriter& writer, RequestContext context);
 // POST /v3/cursor and /v3-protobuf/cursor.
 void run_cursor(HttpStreams& streams, const CursorRequest& request, CursorWriter& writer,
-                const std::optional<std::string>& base_url);
+                RequestContext context);
 
 // The JSON encodings.
 // {"baton":...,"base_url":...,"results":[...]} for a pipeline request.
 std::string run_json_pipeline(HttpStreams& streams, const PipelineRequest& request, Version version,
-                              json::ResponseBudget budget, const std::optional<std::string>& base_url);
+                              json::ResponseBudget budget, RequestContext context);
 // Newline-delimited JSON: the baton line, then the cursor entries.
 std::string run_json_cursor(HttpStreams& streams, const CursorRequest& request,
-                            const std::optional<std::string>& base_url);
+                            RequestContext context);
 
 // POST /v1/execute and /v1/batch, each on a connection of its own (Hrana 1 rules):
 // {"result": ...}, or, when the statement or the batch as a whole failed, the Error
@@ -74,7 +77,9 @@ struct V1Response {
   std::string body;
   std::optional<Error> error;
 };
-V1Response run_v1_execute(engine::ConnectionPool& pool, const Stmt& stmt, json::ResponseBudget budget);
-V1Response run_v1_batch(engine::ConnectionPool& pool, const Batch& batch, json::ResponseBudget budget);
+V1Response run_v1_execute(engine::ConnectionPool& pool, const Stmt& stmt,
+                          json::ResponseBudget budget, RequestContext context);
+V1Response run_v1_batch(engine::ConnectionPool& pool, const Batch& batch,
+                        json::ResponseBudget budget, RequestContext context);
 
 }  // namespace libsql::hrana

@@ -17,7 +17,8 @@ namespace bj = boost::json;
 class PipelineTest : public ::testing::Test {
  protected:
   bj::value pipeline(const std::string& body, Version version = Version::kHrana3) {
-    return bj::parse(run_json_pipeline(streams_, json::parse_pipeline_request(body), version, {}, std::nullopt));
+    return bj::parse(
+        run_json_pipeline(streams_, json::parse_pipeline_request(body), version, {}, {}));
   }
 
   testing::TempDir dir_;
@@ -40,20 +41,40 @@ TEST_F(PipelineTest, EveryRequestGetsAResultEvenAfterAFailure) {
 }
 
 TEST_F(PipelineTest, AnInteractiveTransactionSpansRequests) {
-  pipeline(R"json({"requests":[{"type":"execute","stmt":{"sql":"CREATE TABLE t(x)"}},{"type":"close"}]})json");
+  pipeline(
+      R"json({"requests":[{"type":"execute","stmt":{"sql":"CREATE TABLE t(x)"}},{"type":"close"}]})json");
   const bj::value first = pipeline(
       R"json({"requests":[{"type":"execute","stmt":{"sql":"BEGIN"}},{"type":"execute","stmt":{"sql":"INSERT INTO t VALUES (1)"}},)json"
       R"({"type":"get_autocommit"}]})");
   EXPECT_FALSE(first.at("results").at(2).at("response").at("is_autocommit").as_bool());
   const std::string baton(first.at("baton").as_string());
-  const bj::value second = pipeline(R"({"baton":")" + baton +
-                                    R"json(","requests":[{"type":"execute","stmt":{"sql":"SELECT count(*) FROM t"}},)json"
-                                    R"({"type":"execute","stmt":{"sql":"ROLLBACK"}},{"type":"close"}]})");
-  EXPECT_EQ(second.at("results").at(0).at("response").at("result").at("rows").at(0).at(0).at("value").as_string(),
+  const bj::value second = pipeline(
+      R"({"baton":")" + baton +
+      R"json(","requests":[{"type":"execute","stmt":{"sql":"SELECT count(*) FROM t"}},)json"
+      R"({"type":"execute","stmt":{"sql":"ROLLBACK"}},{"type":"close"}]})");
+  EXPECT_EQ(second.at("results")
+                .at(0)
+                .at("response")
+                .at("result")
+                .at("rows")
+                .at(0)
+                .at(0)
+                .at("value")
+                .as_string(),
             "1")
       << "the stream sees its own uncommitted write";
-  const bj::value after = pipeline(R"json({"requests":[{"type":"execute","stmt":{"sql":"SELECT count(*) FROM t"}}]})json");
-  EXPECT_EQ(after.at("results").at(0).at("response").at("result").at("rows").at(0).at(0).at("value").as_string(), "0");
+  const bj::value after = pipeline(
+      R"json({"requests":[{"type":"execute","stmt":{"sql":"SELECT count(*) FROM t"}}]})json");
+  EXPECT_EQ(after.at("results")
+                .at(0)
+                .at("response")
+                .at("result")
+                .at("rows")
+                .at(0)
+                .at(0)
+                .at("value")
+                .as_string(),
+            "0");
 }
 
 TEST_F(PipelineTest, RequestsAfterCloseNeedingTheStreamFailTheWholePipeline) {
@@ -63,8 +84,9 @@ TEST_F(PipelineTest, RequestsAfterCloseNeedingTheStreamFailTheWholePipeline) {
   } catch (const ProtocolError& e) {
     EXPECT_STREQ(e.what(), "Stream for this baton was closed");
   }
-  const bj::value stored = pipeline(R"({"requests":[{"type":"close"},{"type":"store_sql","sql_id":1,"sql":"x"},)"
-                                    R"({"type":"close_sql","sql_id":1}]})");
+  const bj::value stored =
+      pipeline(R"({"requests":[{"type":"close"},{"type":"store_sql","sql_id":1,"sql":"x"},)"
+               R"({"type":"close_sql","sql_id":1}]})");
   EXPECT_EQ(stored.at("results").at(1).at("type").as_string(), "ok") << "stored SQL still works";
 }
 
@@ -73,14 +95,26 @@ TEST_F(PipelineTest, Hrana3OnlyRequestsAreRefusedOnV2) {
     pipeline(R"({"requests":[{"type":"get_autocommit"}]})", Version::kHrana2);
     FAIL() << "get_autocommit is Hrana 3";
   } catch (const ProtocolError& e) {
-    EXPECT_STREQ(e.what(), "The `get_autocommit` request is only supported in protocol version hrana3 and higher");
+    EXPECT_STREQ(
+        e.what(),
+        "The `get_autocommit` request is only supported in protocol version hrana3 and higher");
   }
 }
 
 TEST_F(PipelineTest, StoredSqlIsPerStream) {
-  const bj::value first = pipeline(R"({"requests":[{"type":"store_sql","sql_id":1,"sql":"SELECT 11"},)"
-                                   R"({"type":"execute","stmt":{"sql_id":1}}]})");
-  EXPECT_EQ(first.at("results").at(1).at("response").at("result").at("rows").at(0).at(0).at("value").as_string(), "11");
+  const bj::value first =
+      pipeline(R"({"requests":[{"type":"store_sql","sql_id":1,"sql":"SELECT 11"},)"
+               R"({"type":"execute","stmt":{"sql_id":1}}]})");
+  EXPECT_EQ(first.at("results")
+                .at(1)
+                .at("response")
+                .at("result")
+                .at("rows")
+                .at(0)
+                .at(0)
+                .at("value")
+                .as_string(),
+            "11");
   EXPECT_THROW(pipeline(R"({"requests":[{"type":"execute","stmt":{"sql_id":1}}]})"), ProtocolError)
       << "a new stream has no stored SQL";
 }
@@ -88,9 +122,10 @@ TEST_F(PipelineTest, StoredSqlIsPerStream) {
 TEST_F(PipelineTest, ACursorStreamsEntriesAfterTheBatonLine) {
   const std::string body = run_json_cursor(
       streams_,
-      json::parse_cursor_request(R"({"batch":{"steps":[{"stmt":{"sql":"SELECT 1 AS one UNION ALL SELECT 2"}},)"
-                                 R"({"stmt":{"sql":"SELECT nope"}}]}})"),
-      std::nullopt);
+      json::parse_cursor_request(
+          R"({"batch":{"steps":[{"stmt":{"sql":"SELECT 1 AS one UNION ALL SELECT 2"}},)"
+          R"({"stmt":{"sql":"SELECT nope"}}]}})"),
+      {});
   std::vector<bj::value> lines;
   std::size_t start = 0;
   for (std::size_t end = body.find('\n'); end != std::string::npos; end = body.find('\n', start)) {
@@ -112,11 +147,11 @@ TEST_F(PipelineTest, ACursorStreamsEntriesAfterTheBatonLine) {
 TEST_F(PipelineTest, V1ExecuteAnswersWithTheResultOrTheError) {
   Stmt stmt;
   stmt.sql = "SELECT 42";
-  auto ok = run_v1_execute(pool_, stmt, {});
+  auto ok = run_v1_execute(pool_, stmt, {}, {});
   EXPECT_FALSE(ok.error);
   EXPECT_EQ(bj::parse(ok.body).at("result").at("rows").at(0).at(0).at("value").as_string(), "42");
   stmt.sql = "SELECT nope";
-  auto failed = run_v1_execute(pool_, stmt, {});
+  auto failed = run_v1_execute(pool_, stmt, {}, {});
   ASSERT_TRUE(failed.error);
   EXPECT_EQ(bj::parse(failed.body).at("code").as_string(), "SQL_INPUT_ERROR");
 }

@@ -25,10 +25,9 @@ CursorRequest decode_cursor_request(std::string_view body);
 std::string encode_error(const Error& error);
 
 // A PipelineRespBody for a pipeline request.
-std::string run_pipeline(HttpStreams& streams, const PipelineRequest& request, json::ResponseBudget budget,
-                         const std::optional<std::string>& base_url);
+std::string run_pipeline(HttpStreams& streams, const PipelineRequest& request,
+                         json::ResponseBudget budget, RequestContext context);
 // A CursorRespBody and the cursor's CursorEntry messages, each length-prefixed (varint).
-std::string run_cursor(HttpStreams& streams, const CursorRequest& request,
-                       const std::optional<std::string>& base_url);
+std::string run_cursor(HttpStreams& streams, const CursorRequest& request, RequestContext context);
 
 }  // namespace libsql::hrana::protobuf

@@ -16,21 +16,45 @@ using sql::StatementKind;
 
 // Pragmas sqld runs with or without a value.
 constexpr std::array<std::string_view, 24> kAlwaysAllowed = {
-    "table_list", "index_list",      "table_info",    "table_xinfo",  "index_info",  "index_xinfo",
-    "pragma_list", "compile_options", "database_list", "function_list", "module_list", "encoding",
-    "defer_foreign_keys", "foreign_keys", "foreign_key_list", "foreign_key_check", "collation_list",
-    "data_version", "freelist_count", "integrity_check", "legacy_file_format", "page_count",
-    "quick_check", "stats"};
+    "table_list",         "index_list",    "table_info",       "table_xinfo",
+    "index_info",         "index_xinfo",   "pragma_list",      "compile_options",
+    "database_list",      "function_list", "module_list",      "encoding",
+    "defer_foreign_keys", "foreign_keys",  "foreign_key_list", "foreign_key_check",
+    "collation_list",     "data_version",  "freelist_count",   "integrity_check",
+    "legacy_file_format", "page_count",    "quick_check",      "stats"};
 
 // Pragmas sqld runs to read only: setting them is refused.
-constexpr std::array<std::string_view, 31> kReadOnlyAllowed = {
-    "user_version",   "schema_version", "analysis_limit", "application_id",     "auto_vacuum",
-    "automatic_index", "busy_timeout",   "cache_size",     "cache_spill",        "cell_size_check",
-    "checkpoint_fullfsync", "fullfsync", "hard_heap_limit", "journal_mode",      "journal_size_limit",
-    "legacy_alter_table", "locking_mode", "max_page_count", "mmap_size",          "page_size",
-    "query_only",     "read_uncommitted", "recursive_triggers", "reverse_unordered_selects",
-    "secure_delete",  "soft_heap_limit", "synchronous",    "temp_store",         "threads",
-    "trusted_schema", "wal_autocheckpoint"};
+constexpr std::array<std::string_view, 31> kReadOnlyAllowed = {"user_version",
+                                                               "schema_version",
+                                                               "analysis_limit",
+                                                               "application_id",
+                                                               "auto_vacuum",
+                                                               "automatic_index",
+                                                               "busy_timeout",
+                                                               "cache_size",
+                                                               "cache_spill",
+                                                               "cell_size_check",
+                                                               "checkpoint_fullfsync",
+                                                               "fullfsync",
+                                                               "hard_heap_limit",
+                                                               "journal_mode",
+                                                               "journal_size_limit",
+                                                               "legacy_alter_table",
+                                                               "locking_mode",
+                                                               "max_page_count",
+                                                               "mmap_size",
+                                                               "page_size",
+                                                               "query_only",
+                                                               "read_uncommitted",
+                                                               "recursive_triggers",
+                                                               "reverse_unordered_selects",
+                                                               "secure_delete",
+                                                               "soft_heap_limit",
+                                                               "synchronous",
+                                                               "temp_store",
+                                                               "threads",
+                                                               "trusted_schema",
+                                                               "wal_autocheckpoint"};
 
 bool contains(auto const& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
@@ -45,7 +69,8 @@ bool pragma_allowed(const sql::StatementInfo& info) {
 
 // sqld keeps these tables for its own bookkeeping.
 bool is_reserved_table(std::string_view name) {
-  return sql::equals_ignore_case(name, "_litestream_seq") || sql::equals_ignore_case(name, "_litestream_lock") ||
+  return sql::equals_ignore_case(name, "_litestream_seq") ||
+         sql::equals_ignore_case(name, "_litestream_lock") ||
          sql::equals_ignore_case(name, "libsql_wasm_func_table");
 }
 

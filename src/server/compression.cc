@@ -25,7 +25,8 @@ bool accepts_gzip(std::string_view accept_encoding) {
     if (q == std::string_view::npos) return true;
     // "q=0", "q=0.0", "q=0.000": refused; any other weight accepts.
     std::string_view weight = parameters.substr(q + 2);
-    return weight.find_first_not_of("0.") != std::string_view::npos && !weight.empty() && weight[0] != ' ';
+    return weight.find_first_not_of("0.") != std::string_view::npos && !weight.empty() &&
+           weight[0] != ' ';
   }
   return false;
 }

@@ -2,8 +2,9 @@
 
 #include "server/compression.h"
 
-#include <gtest/gtest.h>
 #include <zlib.h>
+
+#include <gtest/gtest.h>
 
 #include <string>
 

@@ -99,6 +99,15 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
   app.add_option("--http-self-url", http_self_url,
                  "This server's URL, returned to clients as base_url")
       ->envname("SQLD_HTTP_SELF_URL");
+  app.add_option("--max-concurrent-connections", config.max_concurrent_connections,
+                 "Database connections open at once; more requests wait")
+      ->envname("SQLD_MAX_CONCURRENT_CONNECTIONS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-concurrent-requests", config.max_concurrent_requests,
+                 "Requests waiting for a connection; more are answered 429")
+      ->envname("SQLD_MAX_CONCURRENT_REQUESTS")
+      ->capture_default_str();
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // the program name

@@ -37,6 +37,12 @@ struct ServerConfig {
   std::uint64_t max_response_size = 10'000'000;
   // Returned to HTTP clients as `base_url` (sqld's --http-self-url).
   std::optional<std::string> http_self_url;
+  // Database connections open at once (HTTP streams, WebSocket streams, single
+  // requests); more wait for one to close (sqld's --max-concurrent-connections).
+  std::uint32_t max_concurrent_connections = 128;
+  // Requests that may wait for a connection; more are answered 429 (sqld's
+  // --max-concurrent-requests).
+  std::uint32_t max_concurrent_requests = 128;
 
   std::filesystem::path default_database_file() const {
     return db_path / "dbs" / "default" / "data";

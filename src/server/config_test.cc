@@ -40,6 +40,17 @@ TEST(Config, DefaultsAreSqlds) {
   EXPECT_EQ(config.http_listen_addr.to_string(), "127.0.0.1:8080");
   EXPECT_FALSE(config.no_welcome);
   EXPECT_EQ(config.default_database_file(), "data.sqld/dbs/default/data");
+  EXPECT_EQ(config.max_concurrent_connections, 128u);
+  EXPECT_EQ(config.max_concurrent_requests, 128u);
+}
+
+TEST(Config, ReadsConnectionLimits) {
+  ScopedEnv requests("SQLD_MAX_CONCURRENT_REQUESTS", "7");
+  const auto config = std::get<ServerConfig>(parse({"--max-concurrent-connections", "3"}));
+  EXPECT_EQ(config.max_concurrent_connections, 3u);
+  EXPECT_EQ(config.max_concurrent_requests, 7u);
+  EXPECT_TRUE(std::holds_alternative<ExitWith>(parse({"--max-concurrent-connections", "0"})))
+      << "no connection at all would serve nothing";
 }
 
 TEST(Config, ReadsFlagsInBothSpellings) {

@@ -13,8 +13,9 @@
 #include "hrana/json_reader.h"
 #include "hrana/json_writer.h"
 #include "hrana/legacy_api.h"
-#include "hrana/protobuf_codec.h"
 #include "hrana/pipeline.h"
+#include "hrana/protobuf_codec.h"
+#include "server/admission.h"
 #include "server/blocking.h"
 
 namespace libsql::server {
@@ -24,8 +25,8 @@ namespace http = boost::beast::http;
 
 namespace {
 
-HttpResponse make_response(const HttpRequest& request, http::status status, std::string_view content_type,
-                           std::string body) {
+HttpResponse make_response(const HttpRequest& request, http::status status,
+                           std::string_view content_type, std::string body) {
   HttpResponse response(status, request.version());
   response.set(http::field::content_type, content_type);
   response.body() = std::move(body);
@@ -40,7 +41,8 @@ HttpResponse json_response(const HttpRequest& request, std::string body,
 
 // sqld's answers to a request that failed as a whole (protocol.md §4.4, §5.3). On the
 // protobuf endpoints an expired stream's Error is protobuf too.
-HttpResponse error_response(const HttpRequest& request, std::exception_ptr error, bool protobuf = false) {
+HttpResponse error_response(const HttpRequest& request, std::exception_ptr error,
+                            bool protobuf = false) {
   try {
     std::rethrow_exception(error);
   } catch (const hrana::ProtocolError& e) {
@@ -70,7 +72,8 @@ http::status v1_status(const std::string& code) {
       "SQL_INPUT_ERROR", "PROXY_ERROR",      "RESPONSE_TOO_LARGE",  "BLOCKED"};
   if (kBadRequest.contains(code)) return http::status::bad_request;
   if (code == "ARGS_BOTH_POSITIONAL_AND_NAMED") return http::status::not_implemented;
-  if (code == "TRANSACTION_TIMEOUT" || code == "TRANSACTION_BUSY") return http::status::service_unavailable;
+  if (code == "TRANSACTION_TIMEOUT" || code == "TRANSACTION_BUSY")
+    return http::status::service_unavailable;
   return http::status::internal_server_error;
 }
 
@@ -80,6 +83,10 @@ HttpHandler text_route(std::string text) {
   };
 }
 
+HttpResponse too_many_requests(const HttpRequest& request) {
+  return json_response(request, kTooManyRequestsBody, http::status::too_many_requests);
+}
+
 // Paths sqld routes but answers 404 (routed, so they carry CORS headers).
 asio::awaitable<HttpResponse> routed_not_found(HttpRequest& request) {
   co_return HttpResponse(http::status::not_found, request.version());
@@ -87,9 +94,14 @@ asio::awaitable<HttpResponse> routed_not_found(HttpRequest& request) {
 
 }  // namespace
 
-HranaHttp::HranaHttp(asio::io_context& io, asio::thread_pool& blocking, engine::ConnectionPool& pool,
-                     HranaHttpOptions options)
-    : io_(io), blocking_(blocking), pool_(pool), options_(std::move(options)), streams_(pool), sweep_timer_(io) {}
+HranaHttp::HranaHttp(asio::io_context& io, asio::thread_pool& blocking,
+                     engine::ConnectionPool& pool, HranaHttpOptions options)
+    : io_(io),
+      blocking_(blocking),
+      pool_(pool),
+      options_(std::move(options)),
+      streams_(pool),
+      sweep_timer_(io) {}
 
 HranaHttp::~HranaHttp() = default;
 
@@ -102,9 +114,11 @@ void HranaHttp::add_routes(Router& router) {
   router.add(http::verb::get, "/", routed_not_found);
   router.add(http::verb::get, "/console", routed_not_found);
   // sqld's migration jobs exist only for shared-schema namespaces.
-  router.add(http::verb::get, "/v1/jobs", [](HttpRequest& request) -> asio::awaitable<HttpResponse> {
-    co_return json_response(request, R"({"error":"Invalid namespace"})", http::status::bad_request);
-  });
+  router.add(http::verb::get, "/v1/jobs",
+             [](HttpRequest& request) -> asio::awaitable<HttpResponse> {
+               co_return json_response(request, R"({"error":"Invalid namespace"})",
+                                       http::status::bad_request);
+             });
   for (const char* probe : {"/v2", "/v3", "/v3-protobuf"}) {
     router.add(http::verb::get, probe, text_route("Hello, this is HTTP API v2 (Hrana over HTTP)"));
   }
@@ -112,25 +126,50 @@ void HranaHttp::add_routes(Router& router) {
              [this](HttpRequest& request) { return pipeline(request, hrana::Version::kHrana2); });
   router.add(http::verb::post, "/v3/pipeline",
              [this](HttpRequest& request) { return pipeline(request, hrana::Version::kHrana3); });
-  router.add(http::verb::post, "/v3/cursor", [this](HttpRequest& request) { return cursor(request); });
+  router.add(http::verb::post, "/v3/cursor",
+             [this](HttpRequest& request) { return cursor(request); });
   router.add(http::verb::post, "/v3-protobuf/pipeline",
              [this](HttpRequest& request) { return protobuf_pipeline(request); });
   router.add(http::verb::post, "/v3-protobuf/cursor",
              [this](HttpRequest& request) { return protobuf_cursor(request); });
-  router.add(http::verb::post, "/v1/execute", [this](HttpRequest& request) { return v1_execute(request); });
-  router.add(http::verb::post, "/v1/batch", [this](HttpRequest& request) { return v1_batch(request); });
+  router.add(http::verb::post, "/v1/execute",
+             [this](HttpRequest& request) { return v1_execute(request); });
+  router.add(http::verb::post, "/v1/batch",
+             [this](HttpRequest& request) { return v1_batch(request); });
   // sqld's development path: /dev/<namespace>/v2|v3/pipeline.
-  router.add_prefix(http::verb::post, "/dev/", [this](HttpRequest& request) { return dev_pipeline(request); });
+  router.add_prefix(http::verb::post, "/dev/",
+                    [this](HttpRequest& request) { return dev_pipeline(request); });
+}
+
+template <class Work>
+asio::awaitable<std::optional<std::invoke_result_t<Work&, hrana::RequestContext>>>
+HranaHttp::run_request(bool opens_connection, Work work) {
+  hrana::RequestContext context;
+  context.base_url = options_.self_url;
+  if (opens_connection) {
+    auto ticket = co_await admit(pool_);
+    if (!ticket) co_return std::nullopt;
+    context.ticket = std::move(*ticket);
+  }
+  auto cancellation = std::make_shared<hrana::Cancellation>();
+  context.cancellation = cancellation;
+  // Named, not a temporary inside the co_await: GCC 12 copies such temporaries into the
+  // coroutine frame bit by bit, and the context's ticket would then be given back twice.
+  auto job = [&work, context = std::move(context)]() mutable { return work(std::move(context)); };
+  co_return co_await run_blocking(blocking_, std::move(job),
+                                  [cancellation] { cancellation->cancel(); });
 }
 
 asio::awaitable<HttpResponse> HranaHttp::pipeline(HttpRequest& request, hrana::Version version) {
   std::exception_ptr error;
   try {
     auto parsed = hrana::json::parse_pipeline_request(request.body());
-    std::string body = co_await run_blocking(blocking_, [&] {
-      return hrana::run_json_pipeline(streams_, parsed, version, options_.budget, options_.self_url);
+    auto body = co_await run_request(!parsed.baton, [&](hrana::RequestContext context) {
+      return hrana::run_json_pipeline(streams_, parsed, version, options_.budget,
+                                      std::move(context));
     });
-    co_return json_response(request, std::move(body));
+    if (!body) co_return too_many_requests(request);
+    co_return json_response(request, std::move(*body));
   } catch (...) {
     error = std::current_exception();
   }
@@ -141,9 +180,11 @@ asio::awaitable<HttpResponse> HranaHttp::cursor(HttpRequest& request) {
   std::exception_ptr error;
   try {
     auto parsed = hrana::json::parse_cursor_request(request.body());
-    std::string body =
-        co_await run_blocking(blocking_, [&] { return hrana::run_json_cursor(streams_, parsed, options_.self_url); });
-    co_return make_response(request, http::status::ok, "text/plain", std::move(body));
+    auto body = co_await run_request(!parsed.baton, [&](hrana::RequestContext context) {
+      return hrana::run_json_cursor(streams_, parsed, std::move(context));
+    });
+    if (!body) co_return too_many_requests(request);
+    co_return make_response(request, http::status::ok, "text/plain", std::move(*body));
   } catch (...) {
     error = std::current_exception();
   }
@@ -154,10 +195,11 @@ asio::awaitable<HttpResponse> HranaHttp::protobuf_pipeline(HttpRequest& request)
   std::exception_ptr error;
   try {
     auto parsed = hrana::protobuf::decode_pipeline_request(request.body());
-    std::string body = co_await run_blocking(blocking_, [&] {
-      return hrana::protobuf::run_pipeline(streams_, parsed, options_.budget, options_.self_url);
+    auto body = co_await run_request(!parsed.baton, [&](hrana::RequestContext context) {
+      return hrana::protobuf::run_pipeline(streams_, parsed, options_.budget, std::move(context));
     });
-    co_return make_response(request, http::status::ok, "application/x-protobuf", std::move(body));
+    if (!body) co_return too_many_requests(request);
+    co_return make_response(request, http::status::ok, "application/x-protobuf", std::move(*body));
   } catch (...) {
     error = std::current_exception();
   }
@@ -168,9 +210,12 @@ asio::awaitable<HttpResponse> HranaHttp::protobuf_cursor(HttpRequest& request) {
   std::exception_ptr error;
   try {
     auto parsed = hrana::protobuf::decode_cursor_request(request.body());
-    std::string body = co_await run_blocking(
-        blocking_, [&] { return hrana::protobuf::run_cursor(streams_, parsed, options_.self_url); });
-    co_return make_response(request, http::status::ok, "application/octet-stream", std::move(body));
+    auto body = co_await run_request(!parsed.baton, [&](hrana::RequestContext context) {
+      return hrana::protobuf::run_cursor(streams_, parsed, std::move(context));
+    });
+    if (!body) co_return too_many_requests(request);
+    co_return make_response(request, http::status::ok, "application/octet-stream",
+                            std::move(*body));
   } catch (...) {
     error = std::current_exception();
   }
@@ -181,10 +226,12 @@ asio::awaitable<HttpResponse> HranaHttp::v1_execute(HttpRequest& request) {
   std::exception_ptr error;
   try {
     auto stmt = hrana::json::parse_v1_execute_request(request.body());
-    auto response =
-        co_await run_blocking(blocking_, [&] { return hrana::run_v1_execute(pool_, stmt, options_.budget); });
-    const auto status = response.error ? v1_status(response.error->code) : http::status::ok;
-    co_return json_response(request, std::move(response.body), status);
+    auto response = co_await run_request(true, [&](hrana::RequestContext context) {
+      return hrana::run_v1_execute(pool_, stmt, options_.budget, std::move(context));
+    });
+    if (!response) co_return too_many_requests(request);
+    const auto status = response->error ? v1_status(response->error->code) : http::status::ok;
+    co_return json_response(request, std::move(response->body), status);
   } catch (...) {
     error = std::current_exception();
   }
@@ -195,10 +242,12 @@ asio::awaitable<HttpResponse> HranaHttp::v1_batch(HttpRequest& request) {
   std::exception_ptr error;
   try {
     auto batch = hrana::json::parse_v1_batch_request(request.body());
-    auto response =
-        co_await run_blocking(blocking_, [&] { return hrana::run_v1_batch(pool_, batch, options_.budget); });
-    const auto status = response.error ? v1_status(response.error->code) : http::status::ok;
-    co_return json_response(request, std::move(response.body), status);
+    auto response = co_await run_request(true, [&](hrana::RequestContext context) {
+      return hrana::run_v1_batch(pool_, batch, options_.budget, std::move(context));
+    });
+    if (!response) co_return too_many_requests(request);
+    const auto status = response->error ? v1_status(response->error->code) : http::status::ok;
+    co_return json_response(request, std::move(response->body), status);
   } catch (...) {
     error = std::current_exception();
   }
@@ -208,9 +257,12 @@ asio::awaitable<HttpResponse> HranaHttp::v1_batch(HttpRequest& request) {
 asio::awaitable<HttpResponse> HranaHttp::legacy(HttpRequest& request) {
   std::exception_ptr error;
   try {
-    auto response = co_await run_blocking(blocking_, [&] { return hrana::run_legacy_request(pool_, request.body()); });
-    co_return make_response(request, static_cast<http::status>(response.status), response.content_type,
-                            std::move(response.body));
+    auto response = co_await run_request(true, [&](hrana::RequestContext context) {
+      return hrana::run_legacy_request(pool_, request.body(), std::move(context));
+    });
+    if (!response) co_return too_many_requests(request);
+    co_return make_response(request, static_cast<http::status>(response->status),
+                            response->content_type, std::move(response->body));
   } catch (...) {
     error = std::current_exception();
   }
@@ -226,7 +278,8 @@ asio::awaitable<HttpResponse> HranaHttp::dev_pipeline(HttpRequest& request) {
   const std::string_view tail = slash == std::string_view::npos ? "" : rest.substr(slash);
   if (tail != "/v2/pipeline" && tail != "/v3/pipeline") {
     if (tail.starts_with("/v") && tail.ends_with("/pipeline")) {
-      co_return json_response(request, R"({"error":"Invalid path in URI: `invalid hrana version`"})",
+      co_return json_response(request,
+                              R"({"error":"Invalid path in URI: `invalid hrana version`"})",
                               http::status::bad_request);
     }
     co_return HttpResponse(http::status::not_found, request.version());
@@ -238,7 +291,8 @@ asio::awaitable<HttpResponse> HranaHttp::dev_pipeline(HttpRequest& request) {
     body.push_back('}');
     co_return json_response(request, std::move(body), http::status::not_found);
   }
-  co_return co_await pipeline(request, tail == "/v2/pipeline" ? hrana::Version::kHrana2 : hrana::Version::kHrana3);
+  co_return co_await pipeline(
+      request, tail == "/v2/pipeline" ? hrana::Version::kHrana2 : hrana::Version::kHrana3);
 }
 
 void HranaHttp::start() { schedule_sweep(); }

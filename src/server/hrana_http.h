@@ -14,10 +14,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "engine/connection_pool.h"
 #include "hrana/http_streams.h"
 #include "hrana/json_results.h"
+#include "hrana/request_context.h"
 #include "server/router.h"
 
 namespace libsql::server {
@@ -48,6 +50,12 @@ class HranaHttp {
   boost::asio::awaitable<HttpResponse> legacy(HttpRequest& request);
   boost::asio::awaitable<HttpResponse> dev_pipeline(HttpRequest& request);
   void schedule_sweep();
+  // Runs a request's blocking part, work(context). One that opens a connection first
+  // waits for a place among the open connections (nullopt: refused, answer 429). If the
+  // client goes away meanwhile, the work is interrupted.
+  template <class Work>
+  boost::asio::awaitable<std::optional<std::invoke_result_t<Work&, hrana::RequestContext>>>
+  run_request(bool opens_connection, Work work);
 
   boost::asio::io_context& io_;
   boost::asio::thread_pool& blocking_;

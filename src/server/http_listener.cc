@@ -2,12 +2,16 @@
 
 #include "server/http_listener.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -15,7 +19,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <optional>
@@ -38,6 +44,9 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr auto kIdleTimeout = std::chrono::seconds(300);
 // A response the client does not read within this time is abandoned.
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
+// After refusing a request whose body is still coming, read (and drop) the rest for
+// this long, so the client gets to read the refusal instead of a connection reset.
+constexpr auto kLingerTimeout = std::chrono::seconds(10);
 
 HttpResponse plain_response(http::status status, std::string body) {
   HttpResponse response(status, 11);
@@ -74,15 +83,53 @@ void compress_if_accepted(const HttpRequest& request, HttpResponse& response,
   response.set(http::field::content_encoding, "gzip");
 }
 
+// Closes our side, then reads what the client still sends until it closes too (or the
+// linger time ends): closing with unread input makes the kernel reset the connection,
+// and the client would lose the answer it has not read yet.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  stream.expires_after(kLingerTimeout);
+  char sink[64 * 1024];
+  while (true) {
+    auto [read_ec, bytes] = co_await stream.async_read_some(asio::buffer(sink), kAwait);
+    if (read_ec) co_return;
+  }
+}
+
+// Completes when the client hangs up (or the connection breaks) while its request
+// runs, not when it merely sends its next request early. Cancelled when the request
+// completes first. The peek never blocks: a readiness report can be stale (the reactor
+// is edge-triggered), and a blocking peek would then hold a network thread until the
+// client sends again.
+asio::awaitable<void> client_gone(tcp::socket& socket) {
+  while (true) {
+    auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kAwait);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) co_return;  // broken connection: gone
+    char next;
+    const ssize_t bytes = ::recv(socket.native_handle(), &next, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (bytes == 0) co_return;  // orderly hang-up
+    if (bytes < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+    if (bytes < 0) co_return;  // reset and the like: gone
+    // Pipelined input, not a hang-up: wait for the request to complete.
+    asio::steady_timer never(socket.get_executor(), asio::steady_timer::time_point::max());
+    co_await never.async_wait(kAwait);
+    co_return;
+  }
+}
+
 }  // namespace
 
 struct HttpListener::State {
-  State(asio::io_context& context, HttpHandler h, HttpLimits l)
-      : io(context), acceptor(context), handler(std::move(h)), limits(l) {}
+  State(asio::io_context& context, HttpHandler h, UpgradeHandler u, HttpLimits l)
+      : io(context), acceptor(context), handler(std::move(h)), upgrade(std::move(u)), limits(l) {}
 
   asio::io_context& io;
   tcp::acceptor acceptor;
   HttpHandler handler;
+  UpgradeHandler upgrade;
   HttpLimits limits;
 };
 
@@ -93,7 +140,9 @@ asio::awaitable<void> serve_connection(std::shared_ptr<HttpListener::State> stat
 
 asio::awaitable<void> accept_loop(std::shared_ptr<HttpListener::State> state) {
   while (state->acceptor.is_open()) {
-    auto [ec, socket] = co_await state->acceptor.async_accept(kAwait);
+    // Each connection on its own strand: its handlers, and a WebSocket session's state,
+    // are then never touched by two network threads at once.
+    auto [ec, socket] = co_await state->acceptor.async_accept(asio::make_strand(state->io), kAwait);
     if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
     if (ec) {
       // Out of file descriptors and the like: back off instead of spinning.
@@ -103,7 +152,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpListener::State> state) {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(state->io, serve_connection(state, std::move(socket)), asio::detached);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve_connection(state, tcp::socket(std::move(socket))),
+                   asio::detached);
   }
 }
 
@@ -118,16 +169,29 @@ asio::awaitable<void> serve_connection(std::shared_ptr<HttpListener::State> stat
     auto [read_ec, read_bytes] = co_await http::async_read(stream, buffer, parser, kAwait);
     HttpResponse response;
     bool keep_alive = false;
+    bool unread_input = false;
     if (read_ec) {
       auto error_response = response_to_read_error(read_ec);
       if (!error_response) break;
       response = std::move(*error_response);
+      unread_input = true;
     } else {
       HttpRequest request = parser.release();
+      if (state->upgrade && beast::websocket::is_upgrade(request)) {
+        stream.expires_never();
+        co_await state->upgrade(std::move(stream), std::move(request));
+        co_return;
+      }
       keep_alive = request.keep_alive();
       stream.expires_never();  // handlers may take their time; they bound themselves
       try {
-        response = co_await state->handler(request);
+        // A client that hangs up cancels its request (blocking work is interrupted).
+        using namespace asio::experimental::awaitable_operators;
+        auto handling = state->handler(request);
+        auto watching = client_gone(stream.socket());
+        auto outcome = co_await (std::move(handling) || std::move(watching));
+        if (outcome.index() != 0) break;
+        response = std::move(std::get<0>(outcome));
       } catch (const std::exception& e) {
         response = plain_response(http::status::internal_server_error,
                                   std::string("internal error: ") + e.what() + "\n");
@@ -139,6 +203,10 @@ asio::awaitable<void> serve_connection(std::shared_ptr<HttpListener::State> stat
     response.prepare_payload();
     stream.expires_after(kWriteTimeout);
     auto [write_ec, written] = co_await http::async_write(stream, response, kAwait);
+    if (!write_ec && unread_input) {
+      co_await linger(stream);
+      co_return;
+    }
     if (write_ec || !keep_alive) break;
   }
   beast::error_code ignored;
@@ -148,8 +216,8 @@ asio::awaitable<void> serve_connection(std::shared_ptr<HttpListener::State> stat
 }  // namespace
 
 HttpListener::HttpListener(asio::io_context& io, const ListenAddress& address, HttpHandler handler,
-                           HttpLimits limits)
-    : state_(std::make_shared<State>(io, std::move(handler), limits)) {
+                           UpgradeHandler upgrade, HttpLimits limits)
+    : state_(std::make_shared<State>(io, std::move(handler), std::move(upgrade), limits)) {
   const auto fail = [&](const beast::error_code& ec) {
     throw std::system_error(ec, "cannot listen on " + address.to_string());
   };

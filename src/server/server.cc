@@ -28,28 +28,40 @@ engine::Database open_default_database(const ServerConfig& config) {
     throw Error(PrimaryCode::kCantOpen, "cannot create data directory " +
                                             file.parent_path().string() + ": " + ec.message());
   }
-  // sqld's per-connection defaults: values up to 5 MB (its max_row_size).
-  engine::Database database(file.string(), {.max_value_bytes = 5'000'000});
+  // sqld's per-connection defaults: values up to 5 MB (its max_row_size), and its
+  // 5-second transaction timeout for whoever holds the write lock while others wait.
+  engine::Database database(
+      file.string(),
+      {.max_value_bytes = 5'000'000,
+       .arbiter = engine::WriteArbiter::make({.transaction_timeout = std::chrono::seconds(5),
+                                              .max_wait = std::chrono::seconds(15)})});
   database.connect();  // creates the file, or proves an existing one is a database
   return database;
 }
 
 }  // namespace
 
-// SQLite work waits on locks and disks, so there are more blocking threads than cores.
-unsigned blocking_threads() { return std::max(4u, 2 * std::thread::hardware_concurrency()); }
+// SQLite work waits on locks (a writer may wait out another's 5-second transaction)
+// and disks, so there are many more blocking threads than cores.
+unsigned blocking_threads() { return std::max(16u, 4 * std::thread::hardware_concurrency()); }
 
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
-      pool_(open_default_database(config_), /*max_idle=*/64),
+      pool_(open_default_database(config_), {.max_idle = 64,
+                                             .max_open = config_.max_concurrent_connections,
+                                             .max_waiting = config_.max_concurrent_requests}),
       blocking_(blocking_threads()),
       hrana_http_(
           io_, blocking_, pool_,
-          HranaHttpOptions{{.max_bytes = config_.max_response_size}, config_.http_self_url}) {
+          HranaHttpOptions{{.max_bytes = config_.max_response_size}, config_.http_self_url}),
+      hrana_ws_(blocking_, pool_, {.max_bytes = config_.max_response_size}) {
   add_routes();
   listener_ = std::make_unique<HttpListener>(
       io_, config_.http_listen_addr,
-      [this](HttpRequest& request) { return router_.dispatch(request); });
+      [this](HttpRequest& request) { return router_.dispatch(request); },
+      [this](boost::beast::tcp_stream stream, HttpRequest request) {
+        return hrana_ws_.accept(std::move(stream), std::move(request));
+      });
 }
 
 Server::~Server() {

@@ -15,6 +15,7 @@
 #include "engine/connection_pool.h"
 #include "server/config.h"
 #include "server/hrana_http.h"
+#include "server/hrana_ws.h"
 #include "server/http_listener.h"
 #include "server/router.h"
 
@@ -43,6 +44,7 @@ class Server {
   // Declared after what its tasks use, so it is joined (destroyed) before them.
   boost::asio::thread_pool blocking_;
   HranaHttp hrana_http_;
+  HranaWs hrana_ws_;
   Router router_;
   std::unique_ptr<HttpListener> listener_;
 };

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "engine/connection.h"
@@ -25,6 +26,7 @@ class ServerTest : public ::testing::Test {
     ServerConfig config;
     config.db_path = dir_.path() / "data.sqld";
     config.http_listen_addr = {"127.0.0.1", 0};
+    configure(config);
     server_ = std::make_unique<Server>(config);
     serving_ = std::thread([this] { server_->run(2); });
   }
@@ -32,6 +34,7 @@ class ServerTest : public ::testing::Test {
     server_->stop();
     serving_.join();
   }
+  virtual void configure(ServerConfig&) {}
 
   testing::TempDir dir_;
   std::unique_ptr<Server> server_;
@@ -121,6 +124,67 @@ TEST(ServerStartup, ATakenPortIsAClearErrorAtStartup) {
     EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:"), std::string::npos)
         << e.what();
   }
+}
+
+// One connection at a time (--max-concurrent-connections 1) and `waiting` requests
+// allowed to wait for it (--max-concurrent-requests).
+template <std::uint32_t waiting>
+class ConnectionLimitTest : public ServerTest {
+ protected:
+  void configure(ServerConfig& config) override {
+    config.max_concurrent_connections = 1;
+    config.max_concurrent_requests = waiting;
+  }
+
+  // Opens a stream left in a transaction: it holds the one connection.
+  std::string hold_the_connection(HttpClient& client) {
+    const auto reply =
+        client.request(http::verb::post, "/v2/pipeline",
+                       R"({"requests":[{"type":"execute","stmt":{"sql":"BEGIN"}}]})");
+    EXPECT_EQ(reply.result(), http::status::ok);
+    const auto at = reply.body().find(R"("baton":")");
+    EXPECT_NE(at, std::string::npos) << reply.body();
+    return reply.body().substr(at + 9, reply.body().find('"', at + 9) - at - 9);
+  }
+
+  static constexpr const char* kSelect =
+      R"({"requests":[{"type":"execute","stmt":{"sql":"SELECT 1"}},{"type":"close"}]})";
+};
+
+using NoWaitingTest = ConnectionLimitTest<0>;
+using OneWaiterTest = ConnectionLimitTest<1>;
+
+TEST_F(NoWaitingTest, ARequestThatCannotGetAConnectionIs429) {
+  HttpClient holder(server_->http_port());
+  const std::string baton = hold_the_connection(holder);
+  HttpClient other(server_->http_port());
+  const auto refused = other.request(http::verb::post, "/v2/pipeline", kSelect);
+  EXPECT_EQ(refused.result(), http::status::too_many_requests);
+  EXPECT_EQ(refused.body(), R"({"error":"Too many concurrent requests"})");
+  EXPECT_EQ(refused[http::field::content_type], "application/json");
+  // Requests on the open stream need no new connection.
+  const auto on_stream =
+      holder.request(http::verb::post, "/v2/pipeline",
+                     R"({"baton":")" + baton + R"(","requests":[{"type":"close"}]})");
+  EXPECT_EQ(on_stream.result(), http::status::ok);
+  EXPECT_EQ(other.request(http::verb::post, "/v2/pipeline", kSelect).result(), http::status::ok)
+      << "the closed stream gave its connection back";
+}
+
+TEST_F(OneWaiterTest, ARequestWaitsForAConnectionToBeGivenBack) {
+  HttpClient holder(server_->http_port());
+  const std::string baton = hold_the_connection(holder);
+  auto waiting = std::async(std::launch::async, [port = server_->http_port()] {
+    HttpClient client(port);
+    return client.request(http::verb::post, "/v2/pipeline", kSelect);
+  });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "no connection is free yet";
+  holder.request(http::verb::post, "/v2/pipeline",
+                 R"({"baton":")" + baton + R"(","requests":[{"type":"close"}]})");
+  const auto reply = waiting.get();
+  EXPECT_EQ(reply.result(), http::status::ok);
+  EXPECT_NE(reply.body().find(R"("value":"1")"), std::string::npos) << reply.body();
 }
 
 }  // namespace

@@ -153,6 +153,8 @@ fi
 
 export LIBSQL_TEST_URL="http://127.0.0.1:$port"
 export LIBSQL_TEST_WS_URL="ws://127.0.0.1:$port"
+# For tests that need a second, differently configured server (ws_protocol.test.mjs).
+export LIBSQL_TEST_SERVER_BIN="$server_bin"
 echo "run.sh: server $server_bin pid $server_pid on $LIBSQL_TEST_URL" \
      "(reference quirks skipped: ${LIBSQL_COMPAT_REFERENCE:-0})" >&2
 

@@ -96,7 +96,7 @@ export async function runCase(baseUrl, testCase) {
       state.last = baton;
       if (req.saveBaton) state.saved[req.saveBaton] = baton;
     }
-    const record = applyDeliberate(normalizeResponse(req, response), { testCase, request: req, index });
+    const record = applyDeliberate(normalizeResponse(req, response), { testCase, request: req, index, response });
     out.push({ request: req, sent, record, raw: response });
   }
   return out;
