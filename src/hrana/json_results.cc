@@ -108,7 +108,9 @@ void StmtResultWriter::step_row(const engine::Statement& statement) {
   if (!first_row_) out_.push_back(',');
   first_row_ = false;
   append_row(out_, statement);
-  if (out_.size() - start_ > budget_.max_bytes) throw ResponseTooLarge();
+  const std::size_t bytes = out_.size() - start_;
+  if (bytes > budget_.max_bytes) throw ResponseTooLarge();
+  charge_.update(bytes);
 }
 
 void StmtResultWriter::step_end(const StepStats& stats) { append_stmt_result_end(out_, stats); }
@@ -122,7 +124,7 @@ void StmtResultWriter::step_error(std::uint32_t, const Error& error) {
 
 BatchResultWriter::BatchResultWriter(std::string& out, std::size_t step_count,
                                      ResponseBudget budget)
-    : out_(out), budget_(budget), start_(out.size()), errors_(step_count) {
+    : out_(out), budget_(budget), charge_(budget.meter), start_(out.size()), errors_(step_count) {
   out_.append(R"({"step_results":[)");
 }
 
@@ -149,7 +151,9 @@ void BatchResultWriter::step_row(const engine::Statement& statement) {
   if (!first_row_) out_.push_back(',');
   first_row_ = false;
   append_row(out_, statement);
-  if (out_.size() - start_ > budget_.max_bytes) throw ResponseTooLarge();
+  const std::size_t bytes = out_.size() - start_;
+  if (bytes > budget_.max_bytes) throw ResponseTooLarge();
+  charge_.update(bytes);
 }
 
 void BatchResultWriter::step_end(const StepStats& stats) {

@@ -13,20 +13,23 @@
 #include <vector>
 
 #include "hrana/protocol.h"
+#include "hrana/response_meter.h"
 #include "hrana/result_sink.h"
 
 namespace libsql::hrana::json {
 
-// Limits one response to `max_bytes` of JSON (sqld's --max-response-size).
+// Limits one response to `max_bytes` of JSON (sqld's --max-response-size), and all
+// responses together to what `meter` allows (--max-total-response-size; none if null).
 struct ResponseBudget {
   std::size_t max_bytes = 10'000'000;
+  ResponseMeter* meter = nullptr;
 };
 
 // One StmtResult object (what `execute` returns).
 class StmtResultWriter final : public ResultSink {
  public:
   StmtResultWriter(std::string& out, ResponseBudget budget)
-      : out_(out), budget_(budget), start_(out.size()) {}
+      : out_(out), budget_(budget), charge_(budget.meter), start_(out.size()) {}
 
   void step_begin(std::uint32_t step, const engine::Statement& statement) override;
   void step_row(const engine::Statement& statement) override;
@@ -39,6 +42,7 @@ class StmtResultWriter final : public ResultSink {
  private:
   std::string& out_;
   ResponseBudget budget_;
+  ResponseCharge charge_;
   std::size_t start_;  // where this result begins in `out`; errors cut back to it
   bool first_row_ = true;
   std::optional<Error> error_;
@@ -62,6 +66,7 @@ class BatchResultWriter final : public ResultSink {
 
   std::string& out_;
   ResponseBudget budget_;
+  ResponseCharge charge_;
   std::size_t start_;
   std::vector<std::optional<Error>> errors_;
   std::size_t results_written_ = 0;  // entries of step_results so far

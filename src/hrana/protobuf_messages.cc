@@ -186,8 +186,11 @@ void StmtResultSink::step_begin(std::uint32_t, const engine::Statement& statemen
 void StmtResultSink::step_row(const engine::Statement& statement) {
   add_row(statement, result_->add_rows());
   // Measuring walks the message: do it every 64 rows.
-  if ((result_->rows_size() & 63) == 0 && result_->ByteSizeLong() > budget_.max_bytes)
-    throw ResponseTooLarge();
+  if ((result_->rows_size() & 63) == 0) {
+    const std::size_t bytes = result_->ByteSizeLong();
+    if (bytes > budget_.max_bytes) throw ResponseTooLarge();
+    charge_.update(bytes);
+  }
 }
 
 void StmtResultSink::step_end(const StepStats& stats) { set_stats(stats, result_); }
@@ -203,9 +206,10 @@ void BatchResultSink::step_begin(std::uint32_t step, const engine::Statement& st
 
 void BatchResultSink::step_row(const engine::Statement& statement) {
   add_row(statement, current_.add_rows());
-  if ((++rows_ & 63) == 0 &&
-      current_.ByteSizeLong() + result_->ByteSizeLong() > budget_.max_bytes) {
-    throw ResponseTooLarge();
+  if ((++rows_ & 63) == 0) {
+    const std::size_t bytes = current_.ByteSizeLong() + result_->ByteSizeLong();
+    if (bytes > budget_.max_bytes) throw ResponseTooLarge();
+    charge_.update(bytes);
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "hrana/json_results.h"
 #include "hrana/protocol.h"
+#include "hrana/response_meter.h"
 #include "hrana/result_sink.h"
 #include "proto/hrana.pb.h"
 
@@ -55,7 +56,7 @@ void append_delimited(std::string& out, const google::protobuf::MessageLite& mes
 class StmtResultSink final : public ResultSink {
  public:
   StmtResultSink(::hrana::StmtResult* result, json::ResponseBudget budget)
-      : result_(result), budget_(budget) {}
+      : result_(result), budget_(budget), charge_(budget.meter) {}
 
   void step_begin(std::uint32_t step, const engine::Statement& statement) override;
   void step_row(const engine::Statement& statement) override;
@@ -67,6 +68,7 @@ class StmtResultSink final : public ResultSink {
  private:
   ::hrana::StmtResult* result_;
   json::ResponseBudget budget_;
+  ResponseCharge charge_;
   std::optional<Error> error_;
 };
 
@@ -74,7 +76,7 @@ class StmtResultSink final : public ResultSink {
 class BatchResultSink final : public ResultSink {
  public:
   BatchResultSink(::hrana::BatchResult* result, json::ResponseBudget budget)
-      : result_(result), budget_(budget) {}
+      : result_(result), budget_(budget), charge_(budget.meter) {}
 
   void step_begin(std::uint32_t step, const engine::Statement& statement) override;
   void step_row(const engine::Statement& statement) override;
@@ -84,6 +86,7 @@ class BatchResultSink final : public ResultSink {
  private:
   ::hrana::BatchResult* result_;
   json::ResponseBudget budget_;
+  ResponseCharge charge_;
   ::hrana::StmtResult current_;
   std::uint32_t step_ = 0;
   std::size_t rows_ = 0;

@@ -38,6 +38,17 @@ void open_response(std::string& out, std::int32_t request_id, std::string_view t
   out.push_back('"');
 }
 
+// {"type":"response_ok","request_id":N,"response":{"type":"<type>","result":<result>}}
+std::string result_response(std::int32_t request_id, std::string_view type,
+                            std::string_view result) {
+  std::string out;
+  open_response(out, request_id, type);
+  out.append(R"(,"result":)");
+  out.append(result);
+  out.append("}}");
+  return out;
+}
+
 std::string error_message(std::int32_t request_id, const Error& error) {
   std::string out = R"({"type":"response_error","request_id":)";
   json::append_int(out, request_id);
@@ -53,12 +64,7 @@ class JsonStatementResponse final : public WsEncoder::StatementResponse {
   ResultSink& sink() override { return writer_; }
   std::string finish(std::int32_t request_id) override {
     if (writer_.error()) return error_message(request_id, *writer_.error());
-    std::string out;
-    open_response(out, request_id, "execute");
-    out.append(R"(,"result":)");
-    out.append(result_);
-    out.append("}}");
-    return out;
+    return result_response(request_id, "execute", result_);
   }
 
  private:
@@ -74,12 +80,7 @@ class JsonBatchResponse final : public WsEncoder::BatchResponse {
   std::string finish(std::int32_t request_id, const std::optional<Error>& batch_error) override {
     if (batch_error) return error_message(request_id, *batch_error);
     writer_.finish();
-    std::string out;
-    open_response(out, request_id, "batch");
-    out.append(R"(,"result":)");
-    out.append(result_);
-    out.append("}}");
-    return out;
+    return result_response(request_id, "batch", result_);
   }
 
  private:

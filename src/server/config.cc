@@ -90,10 +90,19 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
   app.add_option("--http-listen-addr", http_listen_addr, "Address and port of the HTTP API")
       ->envname("SQLD_HTTP_LISTEN_ADDR")
       ->capture_default_str();
+  std::string hrana_listen_addr;
+  app.add_option("-l,--hrana-listen-addr", hrana_listen_addr,
+                 "Address and port of a WebSocket-only Hrana listener")
+      ->envname("SQLD_HRANA_LISTEN_ADDR");
   app.add_flag("--no-welcome", config.no_welcome, "Do not print the welcome message");
   std::string max_response_size = "10MB";
   app.add_option("--max-response-size", max_response_size, "Largest response body (e.g. 10MB)")
       ->envname("SQLD_MAX_RESPONSE_SIZE")
+      ->capture_default_str();
+  std::string max_total_response_size = "32MB";
+  app.add_option("--max-total-response-size", max_total_response_size,
+                 "Largest total of all responses being built at once (e.g. 32MB)")
+      ->envname("SQLD_MAX_TOTAL_RESPONSE_SIZE")
       ->capture_default_str();
   std::string http_self_url;
   app.add_option("--http-self-url", http_self_url,
@@ -123,9 +132,22 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
     return ExitWith{2};
   }
   try {
+    if (!hrana_listen_addr.empty())
+      config.hrana_listen_addr = ListenAddress::parse(hrana_listen_addr);
+  } catch (const std::invalid_argument& e) {
+    err << "error: --hrana-listen-addr: " << e.what() << "\n";
+    return ExitWith{2};
+  }
+  try {
     config.max_response_size = parse_byte_size(max_response_size);
   } catch (const std::invalid_argument& e) {
     err << "error: --max-response-size: " << e.what() << "\n";
+    return ExitWith{2};
+  }
+  try {
+    config.max_total_response_size = parse_byte_size(max_total_response_size);
+  } catch (const std::invalid_argument& e) {
+    err << "error: --max-total-response-size: " << e.what() << "\n";
     return ExitWith{2};
   }
   if (!http_self_url.empty()) config.http_self_url = http_self_url;

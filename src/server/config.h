@@ -32,9 +32,15 @@ struct ServerConfig {
   // as in sqld.
   std::filesystem::path db_path = "data.sqld";
   ListenAddress http_listen_addr{"127.0.0.1", 8080};
+  // A second port that accepts only Hrana over WebSocket (sqld's --hrana-listen-addr);
+  // the HTTP port serves WebSocket too.
+  std::optional<ListenAddress> hrana_listen_addr;
   bool no_welcome = false;
   // Largest response body, in bytes (sqld's --max-response-size, default 10MB).
   std::uint64_t max_response_size = 10'000'000;
+  // Largest total of all responses being built at once (sqld's --max-total-response-size,
+  // default 32MB); a response that would pass it fails with RESPONSE_TOO_LARGE.
+  std::uint64_t max_total_response_size = 32'000'000;
   // Returned to HTTP clients as `base_url` (sqld's --http-self-url).
   std::optional<std::string> http_self_url;
   // Database connections open at once (HTTP streams, WebSocket streams, single

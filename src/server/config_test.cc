@@ -53,6 +53,29 @@ TEST(Config, ReadsConnectionLimits) {
       << "no connection at all would serve nothing";
 }
 
+TEST(Config, ReadsTheTotalResponseSizeLimit) {
+  EXPECT_EQ(std::get<ServerConfig>(parse({})).max_total_response_size, 32'000'000u)
+      << "sqld's default, 32MB";
+  EXPECT_EQ(
+      std::get<ServerConfig>(parse({"--max-total-response-size", "100KB"})).max_total_response_size,
+      100'000u);
+  ScopedEnv total("SQLD_MAX_TOTAL_RESPONSE_SIZE", "2MiB");
+  EXPECT_EQ(std::get<ServerConfig>(parse({})).max_total_response_size, 2u * 1024 * 1024);
+  EXPECT_TRUE(std::holds_alternative<ExitWith>(parse({"--max-total-response-size", "lots"})));
+}
+
+TEST(Config, ReadsTheWebSocketOnlyListenAddress) {
+  EXPECT_FALSE(std::get<ServerConfig>(parse({})).hrana_listen_addr) << "none unless asked";
+  auto config = std::get<ServerConfig>(parse({"-l", "127.0.0.1:5001"}));
+  ASSERT_TRUE(config.hrana_listen_addr);
+  EXPECT_EQ(config.hrana_listen_addr->to_string(), "127.0.0.1:5001");
+  ScopedEnv env("SQLD_HRANA_LISTEN_ADDR", "127.0.0.1:5002");
+  config = std::get<ServerConfig>(parse({}));
+  ASSERT_TRUE(config.hrana_listen_addr);
+  EXPECT_EQ(config.hrana_listen_addr->port, 5002);
+  EXPECT_TRUE(std::holds_alternative<ExitWith>(parse({"--hrana-listen-addr", "nope"})));
+}
+
 TEST(Config, ReadsFlagsInBothSpellings) {
   auto config = std::get<ServerConfig>(
       parse({"-d", "/tmp/x", "--http-listen-addr", "0.0.0.0:9000", "--no-welcome"}));

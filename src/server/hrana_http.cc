@@ -153,11 +153,12 @@ HranaHttp::run_request(bool opens_connection, Work work) {
   }
   auto cancellation = std::make_shared<hrana::Cancellation>();
   context.cancellation = cancellation;
-  // Named, not a temporary inside the co_await: GCC 12 copies such temporaries into the
-  // coroutine frame bit by bit, and the context's ticket would then be given back twice.
+  // Both named, not temporaries inside the co_await: GCC 12 copies such temporaries into
+  // the coroutine frame bit by bit and then destroys both copies, so the context's ticket
+  // would be given back twice and the cancellation released twice (ASan: use after free).
   auto job = [&work, context = std::move(context)]() mutable { return work(std::move(context)); };
-  co_return co_await run_blocking(blocking_, std::move(job),
-                                  [cancellation] { cancellation->cancel(); });
+  auto on_cancel = [cancellation] { cancellation->cancel(); };
+  co_return co_await run_blocking(blocking_, std::move(job), std::move(on_cancel));
 }
 
 asio::awaitable<HttpResponse> HranaHttp::pipeline(HttpRequest& request, hrana::Version version) {

@@ -50,11 +50,11 @@ Server::Server(ServerConfig config)
       pool_(open_default_database(config_), {.max_idle = 64,
                                              .max_open = config_.max_concurrent_connections,
                                              .max_waiting = config_.max_concurrent_requests}),
+      responses_(config_.max_total_response_size),
       blocking_(blocking_threads()),
-      hrana_http_(
-          io_, blocking_, pool_,
-          HranaHttpOptions{{.max_bytes = config_.max_response_size}, config_.http_self_url}),
-      hrana_ws_(blocking_, pool_, {.max_bytes = config_.max_response_size}) {
+      hrana_http_(io_, blocking_, pool_,
+                  HranaHttpOptions{response_budget(), config_.http_self_url}),
+      hrana_ws_(blocking_, pool_, response_budget()) {
   add_routes();
   listener_ = std::make_unique<HttpListener>(
       io_, config_.http_listen_addr,
@@ -62,6 +62,29 @@ Server::Server(ServerConfig config)
       [this](boost::beast::tcp_stream stream, HttpRequest request) {
         return hrana_ws_.accept(std::move(stream), std::move(request));
       });
+  if (config_.hrana_listen_addr) {
+    // sqld drops anything but a WebSocket handshake here; we say why.
+    hrana_listener_ = std::make_unique<HttpListener>(
+        io_, *config_.hrana_listen_addr,
+        [](HttpRequest& request) -> asio::awaitable<HttpResponse> {
+          HttpResponse response(http::status::bad_request, request.version());
+          response.set(http::field::content_type, "text/plain; charset=utf-8");
+          response.body() = "This port accepts only Hrana over WebSocket\n";
+          co_return response;
+        },
+        [this](boost::beast::tcp_stream stream, HttpRequest request) {
+          return hrana_ws_.accept(std::move(stream), std::move(request));
+        });
+  }
+}
+
+std::optional<std::uint16_t> Server::hrana_port() const {
+  if (!hrana_listener_) return std::nullopt;
+  return hrana_listener_->port();
+}
+
+hrana::json::ResponseBudget Server::response_budget() {
+  return {.max_bytes = config_.max_response_size, .meter = &responses_};
 }
 
 Server::~Server() {
@@ -86,6 +109,7 @@ void Server::add_routes() {
 
 void Server::run(unsigned threads) {
   listener_->start();
+  if (hrana_listener_) hrana_listener_->start();
   hrana_http_.start();
   std::vector<std::jthread> workers;
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { io_.run(); });
@@ -94,6 +118,7 @@ void Server::run(unsigned threads) {
 
 void Server::stop() {
   listener_->stop();
+  if (hrana_listener_) hrana_listener_->stop();
   hrana_http_.stop();
   io_.stop();
 }

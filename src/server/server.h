@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "engine/connection_pool.h"
+#include "hrana/response_meter.h"
 #include "server/config.h"
 #include "server/hrana_http.h"
 #include "server/hrana_ws.h"
@@ -33,13 +34,17 @@ class Server {
   void stop();
 
   std::uint16_t http_port() const { return listener_->port(); }
+  // The WebSocket-only port, if --hrana-listen-addr was given.
+  std::optional<std::uint16_t> hrana_port() const;
   const ServerConfig& config() const { return config_; }
 
  private:
   void add_routes();
+  hrana::json::ResponseBudget response_budget();
 
   ServerConfig config_;
   engine::ConnectionPool pool_;
+  hrana::ResponseMeter responses_;  // every response being built, against the total limit
   boost::asio::io_context io_;
   // Declared after what its tasks use, so it is joined (destroyed) before them.
   boost::asio::thread_pool blocking_;
@@ -47,6 +52,7 @@ class Server {
   HranaWs hrana_ws_;
   Router router_;
   std::unique_ptr<HttpListener> listener_;
+  std::unique_ptr<HttpListener> hrana_listener_;  // --hrana-listen-addr: WebSocket only
 };
 
 }  // namespace libsql::server

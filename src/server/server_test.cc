@@ -3,6 +3,9 @@
 
 #include "server/server.h"
 
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket/stream.hpp>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -185,6 +188,77 @@ TEST_F(OneWaiterTest, ARequestWaitsForAConnectionToBeGivenBack) {
   const auto reply = waiting.get();
   EXPECT_EQ(reply.result(), http::status::ok);
   EXPECT_NE(reply.body().find(R"("value":"1")"), std::string::npos) << reply.body();
+}
+
+// --max-total-response-size 100KB with a per-response limit of 1MB: one response of
+// ~200 KB passes the total, not its own limit.
+class TotalResponseLimitTest : public ServerTest {
+ protected:
+  void configure(ServerConfig& config) override {
+    config.max_response_size = 1'000'000;
+    config.max_total_response_size = 100'000;
+  }
+  static std::string select_rows(int rows) {
+    return R"({"requests":[{"type":"execute","stmt":{"sql":"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<)" +
+           std::to_string(rows) + R"() SELECT x FROM c"}},{"type":"close"}]})";
+  }
+};
+
+TEST_F(TotalResponseLimitTest, AResponseOverTheTotalIsResponseTooLargeAndGivesItsShareBack) {
+  HttpClient client(server_->http_port());
+  const auto big = client.request(http::verb::post, "/v2/pipeline", select_rows(5000));
+  EXPECT_EQ(big.result(), http::status::ok);
+  EXPECT_NE(
+      big.body().find(
+          R"({"type":"error","error":{"message":"Response is too large","code":"RESPONSE_TOO_LARGE"}})"),
+      std::string::npos)
+      << big.body().substr(0, 300);
+  for (int i = 0; i < 3; ++i) {
+    const auto small = client.request(http::verb::post, "/v2/pipeline", select_rows(500));
+    EXPECT_EQ(small.body().find("RESPONSE_TOO_LARGE"), std::string::npos)
+        << "try " << i << ": the failed response's share was given back";
+    EXPECT_NE(small.body().find(R"("value":"500")"), std::string::npos);
+  }
+  const auto cursor = client.request(
+      http::verb::post, "/v3/cursor",
+      R"({"batch":{"steps":[{"stmt":{"sql":"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<5000) SELECT x FROM c"}}]}})");
+  EXPECT_EQ(cursor.result(), http::status::ok);
+  EXPECT_NE(cursor.body().find(R"("value":"5000")"), std::string::npos)
+      << "cursors stream and are not metered, as in sqld";
+}
+
+// --hrana-listen-addr: a second port for Hrana over WebSocket only.
+class HranaPortTest : public ServerTest {
+ protected:
+  void configure(ServerConfig& config) override { config.hrana_listen_addr = {"127.0.0.1", 0}; }
+};
+
+TEST_F(HranaPortTest, SpeaksHranaOverWebSocketAndRefusesPlainHttp) {
+  ASSERT_TRUE(server_->hrana_port());
+  const std::uint16_t port = *server_->hrana_port();
+  ASSERT_NE(port, server_->http_port());
+
+  HttpClient plain(port);
+  const auto refused = plain.get("/v2");
+  EXPECT_EQ(refused.result(), http::status::bad_request);
+  EXPECT_EQ(refused.body(), "This port accepts only Hrana over WebSocket\n");
+
+  namespace websocket = boost::beast::websocket;
+  boost::asio::io_context io;
+  websocket::stream<boost::asio::ip::tcp::socket> ws(io);
+  ws.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  ws.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+    request.set(http::field::sec_websocket_protocol, "hrana2");
+  }));
+  websocket::response_type handshake;
+  ws.handshake(handshake, "127.0.0.1", "/");
+  EXPECT_EQ(handshake[http::field::sec_websocket_protocol], "hrana2");
+  ws.text(true);
+  ws.write(boost::asio::buffer(std::string_view(R"({"type":"hello"})")));
+  boost::beast::flat_buffer reply;
+  ws.read(reply);
+  EXPECT_EQ(boost::beast::buffers_to_string(reply.data()), R"({"type":"hello_ok"})");
+  ws.close(websocket::close_code::normal);
 }
 
 }  // namespace

@@ -22,7 +22,12 @@ void print_welcome(const libsql::server::Server& server) {
   std::cout << libsql::server::version_line() << "\n"
             << "database: " << config.default_database_file().string() << "\n"
             << "HTTP API listening on http://" << config.http_listen_addr.host << ":"
-            << server.http_port() << std::endl;
+            << server.http_port() << "\n";
+  if (const auto port = server.hrana_port()) {
+    std::cout << "Hrana WebSocket listening on ws://" << config.hrana_listen_addr->host << ":"
+              << *port << "\n";
+  }
+  std::cout << std::flush;
 }
 
 }  // namespace
