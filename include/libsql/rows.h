@@ -40,12 +40,19 @@ class RowsImpl {
   virtual int column_count() const = 0;
   virtual std::string_view column_name(int column) const = 0;
   virtual std::string_view column_decltype(int column) const = 0;
-  // A column of the current row; the caller checks bounds.
+  // A column of the current row. Checks what the caller does not: a column out of
+  // range throws libsql::Error (SQLITE_RANGE, see throw_column_out_of_range), and so
+  // does reading without a current row (SQLITE_MISUSE). The implementation checks the
+  // bounds because it often knows them for free (SQLite checks them anyway).
   virtual ValueView column(int column) const = 0;
 
   // The user is done with these rows. Implementations may recycle the object instead
   // of deleting it (a prepared statement reuses one per run).
   virtual void release() noexcept { delete this; }
+
+ protected:
+  // The error for a column out of range, worded the same by every implementation.
+  [[noreturn]] static void throw_column_out_of_range(int column, int column_count);
 };
 
 // Hands rows back to their implementation (see RowsImpl::release).
@@ -74,11 +81,8 @@ class Row {
   friend class Rows;
   explicit Row(client::RowsImpl* rows) : rows_(rows) {}
 
-  // The column, bounds-checked; one call into the implementation per read.
-  ValueView view(int column) const {
-    if (column < 0 || column >= column_count_) throw_bad_column(column);
-    return rows_->column(column);
-  }
+  // The column, bounds-checked by the implementation; one virtual call per read.
+  ValueView view(int column) const { return rows_->column(column); }
   std::int64_t integer(int column) const {
     const ValueView v = view(column);
     if (v.type() != ValueType::kInteger) throw_wrong_type(column, v.type(), ValueType::kInteger);
@@ -100,25 +104,29 @@ class Row {
     if (v.type() != ValueType::kBlob) throw_wrong_type(column, v.type(), ValueType::kBlob);
     return v.blob_value();
   }
-  [[noreturn]] void throw_bad_column(int column) const;
   [[noreturn]] void throw_wrong_type(int column, ValueType actual, ValueType wanted) const;
   [[noreturn]] void throw_out_of_range(int column, std::int64_t value, std::int64_t min,
                                        std::uint64_t max) const;
 
   client::RowsImpl* rows_;
-  int column_count_ = 0;  // read once the first row is current
 };
 
+// Inline down to the implementation's virtual calls: a point query runs every one of
+// these once.
 class Rows {
  public:
-  explicit Rows(client::RowsPtr impl);
-  Rows(Rows&&) noexcept;
-  Rows& operator=(Rows&&) noexcept;
-  ~Rows();
+  explicit Rows(client::RowsPtr impl) noexcept : impl_(std::move(impl)), row_(impl_.get()) {}
+  Rows(Rows&& other) noexcept : impl_(std::move(other.impl_)), row_(other.row_) {}
+  Rows& operator=(Rows&& other) noexcept {
+    impl_ = std::move(other.impl_);
+    row_ = other.row_;
+    return *this;
+  }
+  ~Rows() = default;
 
   // Moves to the next row: returns it, or nullptr after the last one. Errors met while
   // running the statement (constraints, busy, ...) are thrown here.
-  const Row* next();
+  const Row* next() { return impl_->next() ? &row_ : nullptr; }
 
   int column_count() const;
   std::string_view column_name(int column) const;

@@ -19,8 +19,26 @@
 namespace libsql {
 
 namespace client {
-class StatementImpl;
-}
+
+// The implementation side of Statement (see src/client/impl.h for the rest of the
+// seam). Declared here so that running a statement inlines down to one virtual call.
+class StatementImpl {
+ public:
+  virtual ~StatementImpl() = default;
+
+  virtual std::uint64_t execute(ParamsView params) = 0;
+  virtual RowsPtr query(ParamsView params) = 0;
+  virtual void reset() = 0;
+
+  virtual int column_count() const = 0;
+  virtual std::string_view column_name(int column) const = 0;
+  virtual std::string_view column_decltype(int column) const = 0;
+  virtual int parameter_count() const = 0;
+  virtual std::string_view parameter_name(int index) const = 0;
+  virtual bool is_readonly() const = 0;
+};
+
+}  // namespace client
 
 class Statement {
  public:
@@ -35,11 +53,11 @@ class Statement {
   std::uint64_t execute(std::initializer_list<NamedValueView> named) {
     return execute(ParamsView{{}, named});
   }
-  std::uint64_t execute(ParamsView params);
+  std::uint64_t execute(ParamsView params) { return impl_->execute(params); }
   Rows query(const Params& params = {}) { return query(params.view()); }
   Rows query(std::initializer_list<ValueView> values) { return query(ParamsView{values, {}}); }
   Rows query(std::initializer_list<NamedValueView> named) { return query(ParamsView{{}, named}); }
-  Rows query(ParamsView params);
+  Rows query(ParamsView params) { return Rows(impl_->query(params)); }
   // Rewinds the statement, ending the Rows of its last query.
   void reset();
 

@@ -114,7 +114,14 @@ TEST_F(ApiTest, GetOfTheWrongTypeNamesTheColumnAndBothTypes) {
         e.what(),
         "column 1 (\"age\") is NULL, not INTEGER; read it as a std::optional to accept NULL");
   }
-  EXPECT_THROW((void)row->get<std::string>(5), Error) << "column out of range";
+  try {
+    (void)row->get<std::string>(5);
+    FAIL() << "a column out of range must not read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code_name(), "SQLITE_RANGE");
+    EXPECT_STREQ(e.what(), "column 5 is out of range: the row has 2 columns");
+  }
+  EXPECT_THROW((void)row->get<std::string>(-1), Error) << "a negative column";
 }
 
 TEST_F(ApiTest, NarrowIntegerReadsAreRangeChecked) {
@@ -165,6 +172,20 @@ TEST_F(ApiTest, ReadingARowAfterTheLastOneIsAnError) {
   } catch (const Error& e) {
     EXPECT_EQ(e.primary_code(), PrimaryCode::kMisuse);
   }
+}
+
+TEST_F(ApiTest, RowsOutliveTheirStatement) {
+  conn_.execute_batch("INSERT INTO users(name) VALUES ('a'), ('b')");
+  std::optional<Statement> stmt = conn_.prepare("SELECT name FROM users ORDER BY id");
+  for (int run = 0; run < 2; ++run) {  // the second run reuses the first one's rows object
+    auto rows = stmt->query();
+    EXPECT_EQ(rows.next()->get<std::string>(0), "a");
+  }
+  auto rows = stmt->query();
+  stmt.reset();
+  EXPECT_EQ(rows.next()->get<std::string>(0), "a");
+  EXPECT_EQ(rows.next()->get<std::string>(0), "b");
+  EXPECT_EQ(rows.next(), nullptr);
 }
 
 TEST_F(ApiTest, ACopiedParamsOutlivesItsOriginal) {

@@ -13,32 +13,18 @@ StatementState::~StatementState() = default;
 
 void LocalRows::finish() noexcept {
   // Rows dropped before their end still hold a read transaction: release it.
-  if (state_ && is_current()) state_->statement.reset();
+  if (is_current()) state_->statement.reset();
 }
 
 LocalRows::~LocalRows() { finish(); }
 
-RowsPtr LocalRows::for_run(const std::shared_ptr<StatementState>& state) {
-  if (auto rows = std::move(state->spare_rows)) {
-    rows->state_ = state;
-    rows->run_ = state->run;
-    rows->done_ = false;
-    return RowsPtr(rows.release());
-  }
-  return RowsPtr(new LocalRows(state, /*recycle=*/true));
-}
-
 void LocalRows::release() noexcept {
   finish();
-  if (!recycle_ || state_->spare_rows) {
-    delete this;
+  if (state_->recycles_rows && state_->spare_rows == nullptr) {
+    state_->spare_rows = this;
     return;
   }
-  // The spare must not own its statement (that would be a cycle). If `state` is the
-  // last owner, dropping it at the end of this scope deletes this object through
-  // spare_rows: nothing below may touch a member.
-  const std::shared_ptr<StatementState> state = std::move(state_);
-  state->spare_rows.reset(this);
+  delete this;
 }
 
 void LocalRows::throw_ended() {
@@ -46,7 +32,9 @@ void LocalRows::throw_ended() {
               "these rows have ended: their prepared statement was run or reset again");
 }
 
-void LocalRows::throw_no_row() {
+void LocalRows::throw_unreadable(int column) const {
+  const int count = column_count();
+  if (column < 0 || column >= count) throw_column_out_of_range(column, count);
   throw Error(PrimaryCode::kMisuse, "no current row: the rows have all been read");
 }
 
@@ -57,10 +45,18 @@ bool LocalRows::next() {
   return !done_;
 }
 
+LocalStatement::LocalStatement(std::shared_ptr<StatementState> state) : state_(std::move(state)) {
+  state_->recycles_rows = true;
+}
+
+LocalStatement::~LocalStatement() {
+  state_->recycles_rows = false;
+  delete std::exchange(state_->spare_rows, nullptr);
+}
+
 std::uint64_t LocalStatement::execute(ParamsView params) {
   ++state_->run;
-  state_->statement.reset();
-  return state_->connection->run_to_completion(state_->statement, params);
+  return state_->statement.run_to_completion(params);
 }
 
 RowsPtr LocalStatement::query(ParamsView params) {
@@ -76,31 +72,14 @@ void LocalStatement::reset() {
   state_->statement.reset();
 }
 
-std::uint64_t LocalConnection::run_to_completion(engine::Statement& statement, ParamsView params) {
-  // The run ends inside this call, so `params` outlive it: no copies. The next run
-  // binds every parameter again before it steps, so nothing reads them afterwards.
-  struct ResetOnExit {
-    engine::Statement& statement;
-    ~ResetOnExit() { statement.reset(); }
-  } reset_on_exit{statement};
-  statement.bind(params, engine::Statement::Lifetime::kBorrow);
-  const std::int64_t before = connection_.total_changes();
-  while (statement.step()) {
-  }
-  // sqlite3_changes() keeps the count of the last INSERT/UPDATE/DELETE, so a statement
-  // that changed nothing (DDL, a SELECT, an UPDATE matching no row) must report 0 itself.
-  return connection_.total_changes() == before ? 0 : changes();
-}
-
 std::uint64_t LocalConnection::execute(std::string_view sql, ParamsView params) {
-  engine::Statement statement = connection_.prepare(sql);
-  return run_to_completion(statement, params);
+  return connection_.prepare(sql).run_to_completion(params);
 }
 
 RowsPtr LocalConnection::query(std::string_view sql, ParamsView params) {
   auto state = std::make_shared<StatementState>(shared_from_this(), connection_.prepare(sql));
   state->statement.bind(params);
-  return RowsPtr(new LocalRows(std::move(state), /*recycle=*/false));
+  return RowsPtr(new LocalRows(std::move(state)));
 }
 
 std::shared_ptr<StatementImpl> LocalConnection::prepare(std::string_view sql) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "client/impl.h"
 #include "engine/connection.h"
@@ -23,20 +24,30 @@ struct StatementState {
   std::shared_ptr<LocalConnection> connection;  // declared first: destroyed last
   engine::Statement statement;
   std::uint64_t run = 0;  // counts the statement's runs, so older Rows know they ended
-  // A released LocalRows kept for the next run, so a hot query allocates nothing.
-  std::unique_ptr<LocalRows> spare_rows;
+  // A released LocalRows kept for the next run, so that a hot query neither allocates
+  // nor touches a reference count. The spare keeps its reference to this state: a
+  // cycle, which ~LocalStatement ends by deleting the spare. So only a state that a
+  // LocalStatement owns keeps a spare (`recycles_rows`).
+  LocalRows* spare_rows = nullptr;
+  bool recycles_rows = false;
 };
 
 class LocalRows final : public RowsImpl {
  public:
-  // Rows of `state`'s current run. `recycle`: hand this object back to the statement
-  // when released (for prepared statements, which run again).
-  LocalRows(std::shared_ptr<StatementState> state, bool recycle)
-      : state_(std::move(state)), run_(state_->run), recycle_(recycle) {}
+  // Rows of `state`'s current run.
+  explicit LocalRows(std::shared_ptr<StatementState> state)
+      : state_(std::move(state)), run_(state_->run) {}
   ~LocalRows() override;
 
   // Rows of `state`'s current run, reusing the statement's spare object if it has one.
-  static RowsPtr for_run(const std::shared_ptr<StatementState>& state);
+  static RowsPtr for_run(const std::shared_ptr<StatementState>& state) {
+    if (LocalRows* rows = std::exchange(state->spare_rows, nullptr)) {
+      rows->run_ = state->run;
+      rows->done_ = false;
+      return RowsPtr(rows);
+    }
+    return RowsPtr(new LocalRows(state));
+  }
   void release() noexcept override;
 
   bool next() override;
@@ -48,9 +59,12 @@ class LocalRows final : public RowsImpl {
     return statement().column_decltype(column);
   }
   ValueView column(int column) const override {
-    if (done_) throw_no_row();
     check_current();
-    return statement().column_view(column);
+    // SQLite checks the bounds and whether a row is current (it has none once the run
+    // ended): one test of its answer covers both.
+    ValueView value;
+    if (!statement().read_column(column, value)) throw_unreadable(column);
+    return value;
   }
 
  private:
@@ -60,19 +74,19 @@ class LocalRows final : public RowsImpl {
     if (!is_current()) throw_ended();
   }
   [[noreturn]] static void throw_ended();
-  [[noreturn]] static void throw_no_row();
+  [[noreturn]] void throw_unreadable(int column) const;
   // Ends this run early if it is still current: releases the statement's locks.
   void finish() noexcept;
 
   std::shared_ptr<StatementState> state_;
   std::uint64_t run_;
-  bool recycle_;
   bool done_ = false;
 };
 
 class LocalStatement final : public StatementImpl {
  public:
-  explicit LocalStatement(std::shared_ptr<StatementState> state) : state_(std::move(state)) {}
+  explicit LocalStatement(std::shared_ptr<StatementState> state);
+  ~LocalStatement() override;
 
   std::uint64_t execute(ParamsView params) override;
   RowsPtr query(ParamsView params) override;
@@ -114,10 +128,6 @@ class LocalConnection final : public ConnectionImpl,
   std::uint64_t total_changes() const override;
   bool is_autocommit() const override { return connection_.is_autocommit(); }
   void interrupt() override { connection_.interrupt(); }
-
-  // Binds `params` to `statement` without copying them, runs it to completion, and
-  // unbinds them again; returns the rows it changed.
-  std::uint64_t run_to_completion(engine::Statement& statement, ParamsView params);
 
  private:
   engine::Connection connection_;

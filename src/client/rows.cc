@@ -18,7 +18,13 @@ std::string describe_column(const client::RowsImpl& rows, int column) {
 
 }  // namespace
 
-int Row::column_count() const { return column_count_; }
+void client::RowsImpl::throw_column_out_of_range(int column, int column_count) {
+  throw Error(PrimaryCode::kRange, "column " + std::to_string(column) +
+                                       " is out of range: the row has " +
+                                       std::to_string(column_count) + " columns");
+}
+
+int Row::column_count() const { return rows_->column_count(); }
 
 std::string_view Row::column_name(int column) const {
   view(column);  // bounds check
@@ -26,12 +32,6 @@ std::string_view Row::column_name(int column) const {
 }
 
 ValueType Row::column_type(int column) const { return view(column).type(); }
-
-void Row::throw_bad_column(int column) const {
-  throw Error(PrimaryCode::kRange, "column " + std::to_string(column) +
-                                       " is out of range: the row has " +
-                                       std::to_string(column_count_) + " columns");
-}
 
 void Row::throw_wrong_type(int column, ValueType actual, ValueType wanted) const {
   std::string message = describe_column(*rows_, column) + " is " + std::string(to_string(actual)) +
@@ -48,22 +48,6 @@ void Row::throw_out_of_range(int column, std::int64_t value, std::int64_t min,
                                           std::to_string(min) + ", " + std::to_string(max) + "]");
 }
 
-Rows::Rows(client::RowsPtr impl) : impl_(std::move(impl)), row_(impl_.get()) {}
-Rows::Rows(Rows&& other) noexcept : impl_(std::move(other.impl_)), row_(other.row_) {}
-Rows& Rows::operator=(Rows&& other) noexcept {
-  impl_ = std::move(other.impl_);
-  row_ = other.row_;
-  return *this;
-}
-Rows::~Rows() = default;
-
-const Row* Rows::next() {
-  if (!impl_->next()) return nullptr;
-  // The column count is fixed once a row is current (SQLite may re-prepare a statement
-  // whose schema changed, but only before its first step).
-  if (row_.column_count_ == 0) row_.column_count_ = impl_->column_count();
-  return &row_;
-}
 int Rows::column_count() const { return impl_->column_count(); }
 std::string_view Rows::column_name(int column) const { return impl_->column_name(column); }
 std::string_view Rows::column_decltype(int column) const { return impl_->column_decltype(column); }

@@ -2,12 +2,8 @@
 
 #include "libsql/statement.h"
 
-#include "client/impl.h"
-
 namespace libsql {
 
-std::uint64_t Statement::execute(ParamsView params) { return impl_->execute(params); }
-Rows Statement::query(ParamsView params) { return Rows(impl_->query(params)); }
 void Statement::reset() { impl_->reset(); }
 int Statement::column_count() const { return impl_->column_count(); }
 std::string_view Statement::column_name(int column) const { return impl_->column_name(column); }

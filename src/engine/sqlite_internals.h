@@ -9,6 +9,8 @@
 #ifndef LIBSQL_ENGINE_SQLITE_INTERNALS_H
 #define LIBSQL_ENGINE_SQLITE_INTERNALS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,19 +27,32 @@ enum {
 };
 
 /* One column of a statement's current result row. `data`/`size` hold TEXT (UTF-8, not
-** NUL-terminated) and BLOB bytes and stay valid until the statement steps or resets. */
+** NUL-terminated) and BLOB bytes and stay valid until the statement steps or resets;
+** they are NULL and 0 for the other types, as is the number for NULL, TEXT and BLOB.
+** The layout is libsql::ValueView's, so engine::Statement copies a read into a view
+** instead of converting it (statement.cc checks the sizes, sqlite_internals_test.cc
+** the fields). */
 typedef struct libsql_column {
   int type; /* LIBSQL_COLUMN_* */
-  long long integer;
-  double real;
+  union {
+    long long integer;
+    double real;
+  };
   const void* data;
-  long long size;
+  size_t size;
 } libsql_column;
 
 /* Reads column `column` (0 <= column < sqlite3_column_count) of the current row
 ** without sqlite3_column_*'s per-call bookkeeping, and without copying text to add a
-** terminator. Without a current row, or out of range, a column reads as NULL. */
-void libsql_read_column(sqlite3_stmt* stmt, int column, libsql_column* out);
+** terminator. Returns 1; or 0, with `out` reading as NULL, when there is no current
+** row or `column` is out of range. */
+int libsql_read_column(sqlite3_stmt* stmt, int column, libsql_column* out);
+
+/* The rows changed by the statement's last run, read after it stepped to SQLITE_DONE
+** and before it resets: sqlite3_changes() for an INSERT, UPDATE or DELETE (which set
+** it when they finish), else 0 (also for EXPLAIN of one), since sqlite3_changes() then
+** still holds an earlier statement's count. */
+long long libsql_changes_of_run(sqlite3_stmt* stmt);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 // sqlite_internals_test.cc: our reader of SQLite's current result row agrees with
-// SQLite's own API in every case that takes a different path inside SQLite.
+// SQLite's own API in every case that takes a different path inside SQLite, and so does
+// our count of a run's changes.
 
 #include "engine/sqlite_internals.h"
 
@@ -21,7 +22,11 @@ class SqliteInternalsTest : public ::testing::Test {
     auto stmt = db.prepare(sql);
     ASSERT_TRUE(stmt.step()) << sql;
     libsql_column ours;
-    libsql_read_column(stmt.handle(), 0, &ours);
+    ASSERT_EQ(libsql_read_column(stmt.handle(), 0, &ours), 1) << sql;
+    // Statement::column_view bit-casts the same read to a ValueView: every field must
+    // land in its place.
+    const ValueView view = stmt.column_view(0);
+    ASSERT_EQ(static_cast<int>(view.type()), ours.type) << sql;
     const int type = sqlite3_column_type(stmt.handle(), 0);
     constexpr int kOurType[] = {0,
                                 LIBSQL_COLUMN_INTEGER,
@@ -33,20 +38,26 @@ class SqliteInternalsTest : public ::testing::Test {
     switch (type) {
       case SQLITE_INTEGER:
         EXPECT_EQ(ours.integer, sqlite3_column_int64(stmt.handle(), 0)) << sql;
+        EXPECT_EQ(view.integer_value(), ours.integer) << sql;
         break;
       case SQLITE_FLOAT:
         EXPECT_EQ(ours.real, sqlite3_column_double(stmt.handle(), 0)) << sql;
+        EXPECT_EQ(view.real_value(), ours.real) << sql;
         break;
       case SQLITE_TEXT:
       case SQLITE_BLOB: {
-        const std::string got(static_cast<const char*>(ours.data),
-                              static_cast<std::size_t>(ours.size));
+        const std::string got(static_cast<const char*>(ours.data), ours.size);
         const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt.handle(), 0));
         const std::string want(bytes ? bytes : "",
                                static_cast<std::size_t>(sqlite3_column_bytes(stmt.handle(), 0)));
         EXPECT_EQ(got, want) << sql;
+        EXPECT_EQ(view.text_value().data(), ours.data) << sql;
+        EXPECT_EQ(view.text_value().size(), ours.size) << sql;
         break;
       }
+      case SQLITE_NULL:
+        EXPECT_EQ(view.text_value().data(), nullptr) << sql;
+        break;
     }
   }
 
@@ -85,17 +96,30 @@ TEST_F(SqliteInternalsTest, WithoutACurrentRowEveryColumnIsNull) {
   auto db = Connection::open(":memory:");
   auto stmt = db.prepare("SELECT 1 WHERE 0");
   libsql_column column;
-  libsql_read_column(stmt.handle(), 0, &column);
+  EXPECT_EQ(libsql_read_column(stmt.handle(), 0, &column), 0);
   EXPECT_EQ(column.type, LIBSQL_COLUMN_NULL) << "before the first step";
   EXPECT_FALSE(stmt.step());
-  libsql_read_column(stmt.handle(), 0, &column);
+  EXPECT_EQ(libsql_read_column(stmt.handle(), 0, &column), 0);
   EXPECT_EQ(column.type, LIBSQL_COLUMN_NULL) << "after the last row";
   auto one = db.prepare("SELECT 1");
   ASSERT_TRUE(one.step());
-  libsql_read_column(one.handle(), 5, &column);
+  EXPECT_EQ(libsql_read_column(one.handle(), 5, &column), 0);
   EXPECT_EQ(column.type, LIBSQL_COLUMN_NULL) << "a column out of range";
-  libsql_read_column(one.handle(), -1, &column);
+  EXPECT_EQ(libsql_read_column(one.handle(), -1, &column), 0);
   EXPECT_EQ(column.type, LIBSQL_COLUMN_NULL) << "a negative column";
+}
+
+TEST_F(SqliteInternalsTest, ChangesOfRunAgreesWithTheApiForWritesOnly) {
+  auto db = Connection::open(":memory:");
+  db.execute_script("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)");
+  auto update = db.prepare("UPDATE t SET x = x + 1 WHERE x > 1");
+  EXPECT_FALSE(update.step());
+  EXPECT_EQ(libsql_changes_of_run(update.handle()), 2);
+  EXPECT_EQ(libsql_changes_of_run(update.handle()), sqlite3_changes64(db.handle()));
+  auto select = db.prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(select.step());
+  EXPECT_FALSE(select.step());
+  EXPECT_EQ(libsql_changes_of_run(select.handle()), 0) << "sqlite3_changes() still says 2";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <string>
+#include <type_traits>
 
 #include "engine/sqlite_error.h"
 #include "engine/sqlite_internals.h"
@@ -20,6 +21,10 @@ constexpr ValueType kTypeOfSqliteType[] = {ValueType::kNull, ValueType::kInteger
                                            ValueType::kText, ValueType::kBlob,    ValueType::kNull};
 static_assert(SQLITE_INTEGER == 1 && SQLITE_FLOAT == 2 && SQLITE_TEXT == 3 && SQLITE_BLOB == 4 &&
               SQLITE_NULL == 5);
+// Statement::read_column copies a libsql_column into a ValueView: bit_cast checks that
+// the sizes agree, sqlite_internals_test.cc that every field lands where it belongs.
+static_assert(std::is_trivially_copyable_v<ValueView> && std::is_standard_layout_v<ValueView> &&
+              sizeof(ValueType) == sizeof(int));
 static_assert(LIBSQL_COLUMN_NULL == static_cast<int>(ValueType::kNull) &&
               LIBSQL_COLUMN_INTEGER == static_cast<int>(ValueType::kInteger) &&
               LIBSQL_COLUMN_REAL == static_cast<int>(ValueType::kReal) &&
@@ -83,6 +88,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     stmt_ = std::exchange(other.stmt_, nullptr);
     stepped_ = other.stepped_;
     parameter_names_ = other.parameter_names_;
+    parameter_count_ = other.parameter_count_;
   }
   return *this;
 }
@@ -91,23 +97,38 @@ Statement::~Statement() { sqlite3_finalize(stmt_); }
 
 void Statement::throw_error(int rc) const { throw_sqlite_error(sqlite3_db_handle(stmt_), rc); }
 
-void Statement::bind(ParamsView params, Lifetime lifetime) {
+void Statement::bind(const ParamsView& params, Lifetime lifetime) {
+  if (!bind_in_order(params, lifetime)) bind_by_name(params, lifetime);
+}
+
+// The common case, inlined into bind() and run_to_completion(): only `?` parameters,
+// each taking the value in its position. False, binding nothing, when the values must
+// be matched by name (or are the wrong number, which bind_by_name reports).
+[[gnu::always_inline]] inline bool Statement::bind_in_order(const ParamsView& params,
+                                                            Lifetime lifetime) {
+  if (parameter_names_ == ParameterNames::kUnknown) [[unlikely]] {
+    learn_parameters();
+  }
   const auto positional = params.positional;
-  const int count = parameter_count();
+  if (parameter_names_ != ParameterNames::kNone || !params.named.empty() ||
+      positional.size() != static_cast<std::size_t>(parameter_count_)) [[unlikely]] {
+    return false;
+  }
+  int index = 0;
+  for (const ValueView& value : positional) {
+    const int rc = bind_value(stmt_, ++index, value, lifetime);
+    if (rc != SQLITE_OK) throw_error(rc);
+  }
+  return true;
+}
+
+void Statement::bind_by_name(const ParamsView& params, Lifetime lifetime) {
+  const auto positional = params.positional;
+  const int count = parameter_count_;
   const std::size_t given = positional.size() + params.named.size();
   if (given > static_cast<std::size_t>(count)) {
     throw Error(PrimaryCode::kRange, "too many parameters, expected " + std::to_string(count) +
                                          " found " + std::to_string(given));
-  }
-  if (parameter_names_ == ParameterNames::kUnknown) parameter_names_ = find_parameter_names();
-  // The common case: only `?` parameters, each taking the value in its position.
-  if (parameter_names_ == ParameterNames::kNone &&
-      positional.size() == static_cast<std::size_t>(count)) {
-    for (int i = 1; i <= count; ++i) {
-      const int rc = bind_value(stmt_, i, positional[i - 1], lifetime);
-      if (rc != SQLITE_OK) throw_error(rc);
-    }
-    return;
   }
   for (int i = 1; i <= count; ++i) {
     const char* name = sqlite3_bind_parameter_name(stmt_, i);
@@ -134,11 +155,15 @@ void Statement::bind(ParamsView params, Lifetime lifetime) {
   }
 }
 
-Statement::ParameterNames Statement::find_parameter_names() const noexcept {
-  for (int i = 1; i <= parameter_count(); ++i) {
-    if (sqlite3_bind_parameter_name(stmt_, i) != nullptr) return ParameterNames::kSome;
+void Statement::learn_parameters() noexcept {
+  parameter_count_ = sqlite3_bind_parameter_count(stmt_);
+  parameter_names_ = ParameterNames::kNone;
+  for (int i = 1; i <= parameter_count_; ++i) {
+    if (sqlite3_bind_parameter_name(stmt_, i) != nullptr) {
+      parameter_names_ = ParameterNames::kSome;
+      break;
+    }
   }
-  return ParameterNames::kNone;
 }
 
 void Statement::bind(int index, ValueView value, Lifetime lifetime) {
@@ -153,6 +178,12 @@ bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
+  fail_step(rc);
+}
+
+// Out of line and cold, so that step() itself stays a few instructions around
+// sqlite3_step().
+[[gnu::cold, gnu::noinline]] void Statement::fail_step(int rc) {
   Error error = sqlite_error(sqlite3_db_handle(stmt_), rc);
   // Resetting releases the statement's locks, so a failed statement never keeps a
   // read or write transaction open behind the caller's back.
@@ -161,8 +192,23 @@ bool Statement::step() {
   throw error;
 }
 
-void Statement::reset() noexcept {
-  if (!stepped_) return;
+std::uint64_t Statement::run_to_completion(const ParamsView& params) {
+  reset();
+  // The run ends inside this call, so `params` outlive it: no copies. The next run
+  // binds every parameter again before it steps, so nothing reads them afterwards.
+  if (!bind_in_order(params, Lifetime::kBorrow)) bind_by_name(params, Lifetime::kBorrow);
+  stepped_ = true;
+  int rc;
+  do {
+    rc = sqlite3_step(stmt_);
+  } while (rc == SQLITE_ROW);
+  if (rc != SQLITE_DONE) fail_step(rc);  // resets
+  const std::uint64_t changes = changes_of_run();
+  rewind();
+  return changes;
+}
+
+void Statement::rewind() noexcept {
   sqlite3_reset(stmt_);
   stepped_ = false;
 }

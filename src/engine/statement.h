@@ -5,6 +5,7 @@
 // Must not outlive the Connection that prepared it.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -22,7 +23,8 @@ class Statement {
   Statement(Statement&& other) noexcept
       : stmt_(std::exchange(other.stmt_, nullptr)),
         stepped_(other.stepped_),
-        parameter_names_(other.parameter_names_) {}
+        parameter_names_(other.parameter_names_),
+        parameter_count_(other.parameter_count_) {}
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -43,7 +45,7 @@ class Statement {
   // bind() or clear_bindings(). Every bind() sets every parameter (or throws before
   // any step can run), so a borrowed value never outlives its run unnoticed.
   enum class Lifetime { kCopy, kBorrow };
-  void bind(ParamsView params, Lifetime lifetime = Lifetime::kCopy);
+  void bind(const ParamsView& params, Lifetime lifetime = Lifetime::kCopy);
   void bind(int index, ValueView value, Lifetime lifetime = Lifetime::kCopy);  // 1-based
   // Unbinds every parameter (they read as NULL), dropping any borrowed values.
   void clear_bindings() noexcept;
@@ -51,8 +53,20 @@ class Statement {
   // Runs to the next row: true if a row is ready, false when done. Throws on error.
   bool step();
   // Rewinds so the statement can run again; bindings are kept. Free when the statement
-  // has not stepped since the last reset.
-  void reset() noexcept;
+  // has not stepped since the last reset; inline, since every run resets first.
+  void reset() noexcept {
+    if (stepped_) rewind();
+  }
+  // The rows the last run changed, once step() returned false: its count for an
+  // INSERT, UPDATE or DELETE, 0 for any other statement (see sqlite_internals.h).
+  std::uint64_t changes_of_run() const noexcept {
+    return static_cast<std::uint64_t>(libsql_changes_of_run(stmt_));
+  }
+  // Runs the statement once, for its effect: rewinds it, binds `params` without copying
+  // them (kBorrow: they only need to outlive this call), steps to the end discarding
+  // any rows, and rewinds it again. Returns changes_of_run(). One call for the whole
+  // run: on hot inserts every layer between the caller and SQLite is measurable.
+  std::uint64_t run_to_completion(const ParamsView& params);
 
   int parameter_count() const noexcept;
   std::string_view parameter_name(int index) const noexcept;  // "" for `?`
@@ -69,24 +83,22 @@ class Statement {
   double column_real(int column) const noexcept;
   std::string_view column_text(int column) const noexcept;
   std::span<const std::uint8_t> column_blob(int column) const noexcept;
+  // The column as a view; NULL without a current row or for a column out of range.
   // Inline: on scans this read is the hot path (see sqlite_internals.h).
   ValueView column_view(int column) const noexcept {
-    libsql_column value;
-    libsql_read_column(stmt_, column, &value);
-    switch (value.type) {
-      case LIBSQL_COLUMN_INTEGER:
-        return ValueView(value.integer);
-      case LIBSQL_COLUMN_REAL:
-        return ValueView(value.real);
-      case LIBSQL_COLUMN_TEXT:
-        return ValueView(std::string_view(static_cast<const char*>(value.data),
-                                          static_cast<std::size_t>(value.size)));
-      case LIBSQL_COLUMN_BLOB:
-        return ValueView(std::span(static_cast<const std::uint8_t*>(value.data),
-                                   static_cast<std::size_t>(value.size)));
-      default:
-        return ValueView();
-    }
+    ValueView value;
+    read_column(column, value);
+    return value;
+  }
+  // column_view() that also says whether the column exists: false (and NULL) without a
+  // current row or for a column out of range, so callers need no bounds check of
+  // their own.
+  bool read_column(int column, ValueView& value) const noexcept {
+    libsql_column raw;
+    const bool found = libsql_read_column(stmt_, column, &raw) != 0;
+    // libsql_column is laid out as ValueView: a copy, not a conversion per type.
+    value = std::bit_cast<ValueView>(raw);
+    return found;
   }
   Value column_value(int column) const;
 
@@ -100,14 +112,21 @@ class Statement {
   sqlite3_stmt* handle() const noexcept { return stmt_; }
 
  private:
-  // Whether any parameter has a name (`:x`, `?NNN`), learned at the first bind.
+  // Whether any parameter has a name (`:x`, `?NNN`).
   enum class ParameterNames : std::uint8_t { kUnknown, kNone, kSome };
-  ParameterNames find_parameter_names() const noexcept;
+  void learn_parameters() noexcept;
+  bool bind_in_order(const ParamsView& params, Lifetime lifetime);
+  void bind_by_name(const ParamsView& params, Lifetime lifetime);
+  void rewind() noexcept;
+  [[noreturn]] void fail_step(int rc);
   [[noreturn]] void throw_error(int rc) const;
 
   sqlite3_stmt* stmt_;
   bool stepped_ = false;  // stepped since the last reset
+  // Learned at the first bind, so binding asks SQLite nothing: both depend only on the
+  // SQL text, which a re-prepare (after a schema change) keeps.
   ParameterNames parameter_names_ = ParameterNames::kUnknown;
+  int parameter_count_ = 0;
 };
 
 }  // namespace libsql::engine

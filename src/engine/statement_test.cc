@@ -137,5 +137,43 @@ TEST_F(StatementTest, AFailedStepReleasesItsTransaction) {
   EXPECT_EQ(db_.changes(), 1);
 }
 
+TEST_F(StatementTest, RunToCompletionCountsOnlyTheRowsItsOwnRunChanged) {
+  db_.execute_script("CREATE TABLE t(x UNIQUE)");
+  auto insert = db_.prepare("INSERT INTO t VALUES (?1), (?1 + 1)");
+  EXPECT_EQ(insert.run_to_completion(Params{1}), 2u);
+  EXPECT_EQ(insert.run_to_completion(Params{10}), 2u) << "runs again without a reset";
+  auto update = db_.prepare("UPDATE t SET x = x + 100 WHERE x > ?");
+  EXPECT_EQ(update.run_to_completion(Params{99}), 0u) << "an UPDATE matching no row";
+  EXPECT_EQ(update.run_to_completion(Params{5}), 2u);
+  // sqlite3_changes() still holds 2 here; statements that are not an INSERT, UPDATE or
+  // DELETE must not report it.
+  EXPECT_EQ(db_.prepare("SELECT * FROM t").run_to_completion({}), 0u);
+  EXPECT_EQ(db_.prepare("CREATE TABLE u(y)").run_to_completion({}), 0u);
+  EXPECT_EQ(db_.prepare("EXPLAIN DELETE FROM t").run_to_completion({}), 0u);
+  EXPECT_EQ(db_.prepare("DELETE FROM t RETURNING x").run_to_completion({}), 4u);
+}
+
+TEST_F(StatementTest, AFailedRunToCompletionReleasesItsTransaction) {
+  db_.execute_script("CREATE TABLE t(x UNIQUE); INSERT INTO t VALUES (1)");
+  auto insert = db_.prepare("INSERT INTO t VALUES (?)");
+  EXPECT_THROW(insert.run_to_completion(Params{1}), Error);
+  EXPECT_TRUE(db_.is_autocommit());
+  EXPECT_EQ(insert.run_to_completion(Params{2}), 1u) << "usable again after the failure";
+}
+
+TEST_F(StatementTest, ReadColumnSaysWhetherTheColumnExists) {
+  auto stmt = db_.prepare("SELECT 7, 'x'");
+  ValueView value;
+  EXPECT_FALSE(stmt.read_column(0, value)) << "no current row before the first step";
+  ASSERT_TRUE(stmt.step());
+  ASSERT_TRUE(stmt.read_column(1, value));
+  EXPECT_EQ(value.text_value(), "x");
+  EXPECT_FALSE(stmt.read_column(2, value));
+  EXPECT_EQ(value.type(), ValueType::kNull) << "a column out of range reads as NULL";
+  EXPECT_FALSE(stmt.read_column(-1, value));
+  EXPECT_FALSE(stmt.step());
+  EXPECT_FALSE(stmt.read_column(0, value)) << "no current row after the last";
+}
+
 }  // namespace
 }  // namespace libsql::engine
