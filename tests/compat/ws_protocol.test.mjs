@@ -375,7 +375,9 @@ describe("transactions", () => {
       await execute(socket, 1, `insert into ${tbl} values ('victim')`);
       // Waits for the lock until stream 1's transaction is past its timeout.
       const started = Date.now();
-      await execute(socket, 2, `insert into ${tbl} values ('waiter')`);
+      const waited = await socket.call(
+        { type: "execute", stream_id: 2, stmt: { sql: `insert into ${tbl} values ('waiter')` } }, 10000);
+      assert.equal(waited.type, "execute");
       assert.ok(Date.now() - started >= 4000, "the waiter got the lock only after the timeout");
       const error = await socket.callError({ type: "execute", stream_id: 1, stmt: { sql: "COMMIT" } });
       assert.deepEqual(error, { message: "Transaction timed out", code: "TRANSACTION_TIMEOUT" });

@@ -144,7 +144,7 @@ export class RawSocket {
   }
 
   // The first message (received or still to come) satisfying `match`, removed from the queue.
-  waitFor(match, what) {
+  waitFor(match, what, ms = WAIT_MS) {
     const i = this.received.findIndex(match);
     if (i >= 0) return Promise.resolve(this.received.splice(i, 1)[0]);
     if (this.close) return Promise.reject(this.closedError(what));
@@ -153,7 +153,7 @@ export class RawSocket {
       waiter = { match, resolve, reject, what };
       this.waiters.push(waiter);
     });
-    return withTimeout(promise, what).finally(() => {
+    return withTimeout(promise, what, ms).finally(() => {
       const j = this.waiters.indexOf(waiter);
       if (j >= 0) this.waiters.splice(j, 1);
     });
@@ -164,15 +164,16 @@ export class RawSocket {
     return this.waitFor((m) => m.type === type, `a ${type} message`);
   }
 
-  // The response_ok or response_error for `requestId`.
-  response(requestId) {
-    return this.waitFor((m) => m.request_id === requestId, `the response to request ${requestId}`);
+  // The response_ok or response_error for `requestId`, awaited at most `ms`.
+  response(requestId, ms = WAIT_MS) {
+    return this.waitFor((m) => m.request_id === requestId, `the response to request ${requestId}`, ms);
   }
 
-  // Sends a request and returns its response_ok's `response`; fails on anything else.
-  async call(request) {
+  // Sends a request and returns its response_ok's `response`; fails on anything else. `ms`
+  // is raised only for a request that waits on a server timeout by design.
+  async call(request, ms = WAIT_MS) {
     const id = this.request(request);
-    const msg = await this.response(id);
+    const msg = await this.response(id, ms);
     if (msg.type !== "response_ok") {
       throw new Error(`${request.type} (request ${id}) answered ${JSON.stringify(msg)}`);
     }
