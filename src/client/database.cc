@@ -3,6 +3,7 @@
 #include "libsql/database.h"
 
 #include "client/local_database.h"
+#include "sql/dialect.h"
 
 namespace libsql {
 
@@ -25,7 +26,9 @@ engine::OpenMode to_open_mode(OpenFlags flags) {
 Connection Database::connect() const { return Connection(impl_->connect()); }
 
 Database LocalBuilder::build() const {
-  engine::Database database(path_, {.mode = to_open_mode(flags_), .busy_timeout = busy_timeout_});
+  engine::Database database(path_, {.mode = to_open_mode(flags_),
+                                    .busy_timeout = busy_timeout_,
+                                    .dialect = sql::libsql_dialect()});
   database.connect();  // fails now, with the file's error, rather than at first use
   return Database(std::make_shared<client::LocalDatabase>(std::move(database)));
 }

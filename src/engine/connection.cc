@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/sqlite_error.h"
+#include "engine/sqlite_internals.h"
 #include "libsql/error.h"
 
 namespace libsql::engine {
@@ -98,11 +99,19 @@ Connection Connection::open(const std::string& path, const OpenOptions& options)
   }
   sqlite3_extended_result_codes(db, 1);
   try {
+    connection.set_busy_timeout(options.busy_timeout);
+    if (options.max_value_bytes > 0) {
+      sqlite3_limit(db, SQLITE_LIMIT_LENGTH, options.max_value_bytes);
+    }
+    // The dialect comes before the file settings: it may first have to bring the
+    // file's schema into a form SQLite reads at all (its attach says).
+    if (options.dialect) connection.dialect_ = options.dialect->attach(connection);
     connection.configure(options);
   } catch (const Error& e) {
     throw Error(e.code(), "cannot open database \"" + path + "\": " + e.what());
   }
-  // Installed after our own settings, so only the user's statements count.
+  // Installed after our own settings and the dialect's, so only the user's statements
+  // count.
   auto* session = new SessionState;
   sqlite3_set_clientdata(db, kSessionStateKey, session,
                          [](void* p) { delete static_cast<SessionState*>(p); });
@@ -115,7 +124,9 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
     close();
     db_ = std::exchange(other.db_, nullptr);
+    owned_ = other.owned_;
     member_ = std::move(other.member_);
+    dialect_ = std::move(other.dialect_);
   }
   return *this;
 }
@@ -125,6 +136,9 @@ Connection::~Connection() { close(); }
 // close_v2 defers the close until the last statement is finalized, so a forgotten
 // statement cannot make the destructor fail.
 void Connection::close() noexcept {
+  if (!owned_) return;
+  // The dialect's session may hold statements of its own: they go first.
+  dialect_.reset();
   if (member_) member_->arbiter->leave(*member_);
   member_.reset();
   sqlite3_close_v2(db_);
@@ -147,9 +161,6 @@ bool Connection::Use::take_lost_transaction() noexcept {
 }
 
 void Connection::configure(const OpenOptions& options) {
-  set_busy_timeout(options.busy_timeout);
-  if (options.max_value_bytes > 0) sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, options.max_value_bytes);
-
   // Reading the page count also reads the file header: a file that is not a database
   // fails here (SQLITE_NOTADB), at open, rather than at the first query.
   const bool is_new = query_single(*this, "PRAGMA page_count").as_integer() == 0;
@@ -167,7 +178,7 @@ void Connection::configure(const OpenOptions& options) {
   }
 }
 
-PreparedPrefix Connection::prepare_first(std::string_view sql) {
+PreparedPrefix Connection::prepare_first_plain(std::string_view sql) {
   while (!sql.empty()) {
     if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
       throw Error(PrimaryCode::kTooBig, "SQL text of " + std::to_string(sql.size()) +
@@ -230,6 +241,10 @@ void Connection::set_busy_timeout(std::chrono::milliseconds timeout) {
 }
 
 void Connection::interrupt() noexcept { sqlite3_interrupt(db_); }
+
+std::uint64_t Connection::schema_generation() const noexcept {
+  return libsql_schema_generation(db_);
+}
 
 bool Connection::session_changed() const noexcept {
   const auto* state =

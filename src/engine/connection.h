@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/dialect.h"
 #include "engine/statement.h"
 #include "engine/write_arbiter.h"
 
@@ -36,6 +37,9 @@ struct OpenOptions {
   // Shares the write lock with the database's other connections (write_arbiter.h);
   // it then decides how long writers wait, not busy_timeout.
   std::shared_ptr<WriteArbiter> arbiter;
+  // The SQL dialect every prepare goes through (dialect.h); none prepares SQLite's own
+  // SQL exactly as given.
+  std::shared_ptr<const Dialect> dialect;
 };
 
 // The result of preparing the first statement of a script.
@@ -51,8 +55,16 @@ class Connection {
   // file that is not a database.
   static Connection open(const std::string& path, const OpenOptions& options = {});
 
+  // The connection `db` without owning it, for code that runs inside one of its
+  // statements (a StatementAction, a ScalarFunction): it prepares SQLite's own SQL (no
+  // dialect) and does not close `db`.
+  static Connection borrow(sqlite3* db) noexcept { return Connection(db, /*owned=*/false); }
+
   Connection(Connection&& other) noexcept
-      : db_(std::exchange(other.db_, nullptr)), member_(std::move(other.member_)) {}
+      : db_(std::exchange(other.db_, nullptr)),
+        owned_(other.owned_),
+        member_(std::move(other.member_)),
+        dialect_(std::move(other.dialect_)) {}
   Connection& operator=(Connection&& other) noexcept;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -61,8 +73,13 @@ class Connection {
   // Prepares exactly one statement; text after it may only be spaces, comments and
   // semicolons (SQLITE_MISUSE otherwise), and empty text is SQLITE_MISUSE too.
   Statement prepare(std::string_view sql);
-  // Prepares the first statement of `sql`, for callers that walk a script.
-  PreparedPrefix prepare_first(std::string_view sql);
+  // Prepares the first statement of `sql`, for callers that walk a script. With a
+  // dialect, the dialect decides what SQLite prepares (dialect.h).
+  PreparedPrefix prepare_first(std::string_view sql) {
+    return dialect_ ? dialect_->prepare_first(*this, sql) : prepare_first_plain(sql);
+  }
+  // prepare_first() without the dialect: exactly SQLite's reading of `sql`.
+  PreparedPrefix prepare_first_plain(std::string_view sql);
   // Runs every statement of a script, discarding rows.
   void execute_script(std::string_view sql);
 
@@ -79,6 +96,9 @@ class Connection {
   // setting PRAGMA, ATTACH/DETACH, or a TEMP object. Such a connection must not be
   // handed to another user (see ConnectionPool).
   bool session_changed() const noexcept;
+  // Changes whenever the schema this connection prepares against may have changed (see
+  // sqlite_internals.h): lets a dialect cache what it read from the schema.
+  std::uint64_t schema_generation() const noexcept;
 
   sqlite3* handle() const noexcept { return db_; }
 
@@ -102,12 +122,14 @@ class Connection {
   };
 
  private:
-  explicit Connection(sqlite3* db) noexcept : db_(db) {}
+  explicit Connection(sqlite3* db, bool owned = true) noexcept : db_(db), owned_(owned) {}
   void configure(const OpenOptions& options);
   void close() noexcept;
 
   sqlite3* db_;
+  bool owned_ = true;
   std::shared_ptr<WriteArbiter::Member> member_;  // with an arbiter only
+  std::unique_ptr<Dialect::Session> dialect_;     // with a dialect only
 };
 
 }  // namespace libsql::engine

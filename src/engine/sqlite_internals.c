@@ -70,3 +70,18 @@ long long libsql_changes_of_run(sqlite3_stmt* stmt) {
   if (!vdbe->changeCntOn || !vdbe->bIsReader || vdbe->explain) return 0;
   return vdbe->db->nChange;
 }
+
+unsigned long long libsql_schema_generation(sqlite3* db) {
+  /* Mixes each schema's identity, generation (bumped when it is cleared) and cookie (set
+  ** by each DDL statement and each load), and the number of attached databases. */
+  unsigned long long hash = (unsigned long long)db->nDb;
+  for (int i = 0; i < db->nDb; i++) {
+    const Schema* schema = db->aDb[i].pSchema;
+    if (schema == 0) continue;
+    hash = hash * 1000003u ^ (unsigned long long)(uptr)schema;
+    hash = hash * 1000003u ^ (unsigned)schema->iGeneration;
+    hash = hash * 1000003u ^ (unsigned)schema->schema_cookie;
+    hash = hash * 1000003u ^ (unsigned)schema->schemaFlags;
+  }
+  return hash;
+}

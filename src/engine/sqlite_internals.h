@@ -15,6 +15,7 @@
 extern "C" {
 #endif
 
+typedef struct sqlite3 sqlite3;
 typedef struct sqlite3_stmt sqlite3_stmt;
 
 /* Storage classes, numbered as libsql::ValueType (statement.cc checks). */
@@ -53,6 +54,14 @@ int libsql_read_column(sqlite3_stmt* stmt, int column, libsql_column* out);
 ** it when they finish), else 0 (also for EXPLAIN of one), since sqlite3_changes() then
 ** still holds an earlier statement's count. */
 long long libsql_changes_of_run(sqlite3_stmt* stmt);
+
+/* A number that changes whenever the connection's in-memory schema may have: a schema
+** loaded, reset or changed by a statement (its cookie), a database attached or
+** detached. Equal numbers mean the schema the connection prepares against is the same.
+** Reads only the connection's memory: it never looks at the file, so a schema another
+** connection changed shows here only once this connection has noticed (at its next
+** statement that opens a transaction). */
+unsigned long long libsql_schema_generation(sqlite3* db);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "engine/connection.h"
 #include "engine/sqlite_error.h"
 #include "engine/sqlite_internals.h"
 #include "libsql/error.h"
@@ -89,6 +90,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     stepped_ = other.stepped_;
     parameter_names_ = other.parameter_names_;
     parameter_count_ = other.parameter_count_;
+    action_ = std::move(other.action_);
   }
   return *this;
 }
@@ -174,6 +176,10 @@ void Statement::bind(int index, ValueView value, Lifetime lifetime) {
 void Statement::clear_bindings() noexcept { sqlite3_clear_bindings(stmt_); }
 
 bool Statement::step() {
+  if (action_ && !stepped_) [[unlikely]] {
+    stepped_ = true;  // a failed action still leaves the statement to reset
+    run_action();
+  }
   stepped_ = true;
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -198,6 +204,9 @@ std::uint64_t Statement::run_to_completion(const ParamsView& params) {
   // binds every parameter again before it steps, so nothing reads them afterwards.
   if (!bind_in_order(params, Lifetime::kBorrow)) bind_by_name(params, Lifetime::kBorrow);
   stepped_ = true;
+  if (action_) [[unlikely]] {
+    run_action();
+  }
   int rc;
   do {
     rc = sqlite3_step(stmt_);
@@ -206,6 +215,11 @@ std::uint64_t Statement::run_to_completion(const ParamsView& params) {
   const std::uint64_t changes = changes_of_run();
   rewind();
   return changes;
+}
+
+[[gnu::cold, gnu::noinline]] void Statement::run_action() {
+  Connection connection = Connection::borrow(sqlite3_db_handle(stmt_));
+  action_->run(connection);
 }
 
 void Statement::rewind() noexcept {
@@ -263,7 +277,11 @@ std::int64_t Statement::fullscan_steps() const noexcept {
   return sqlite3_stmt_status(stmt_, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
 }
 
-bool Statement::is_readonly() const noexcept { return sqlite3_stmt_readonly(stmt_) != 0; }
+bool Statement::is_readonly() const noexcept {
+  // An action stands in for work that writes (a dialect's DDL): its SQLite program
+  // (a no-op) does not speak for it.
+  return !action_ && sqlite3_stmt_readonly(stmt_) != 0;
+}
 
 bool Statement::is_explain() const noexcept { return sqlite3_stmt_isexplain(stmt_) != 0; }
 

@@ -7,10 +7,12 @@
 
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <utility>
 
+#include "engine/dialect.h"
 #include "engine/sqlite_internals.h"
 #include "libsql/params.h"
 #include "libsql/value.h"
@@ -24,7 +26,8 @@ class Statement {
       : stmt_(std::exchange(other.stmt_, nullptr)),
         stepped_(other.stepped_),
         parameter_names_(other.parameter_names_),
-        parameter_count_(other.parameter_count_) {}
+        parameter_count_(other.parameter_count_),
+        action_(std::move(other.action_)) {}
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -49,6 +52,10 @@ class Statement {
   void bind(int index, ValueView value, Lifetime lifetime = Lifetime::kCopy);  // 1-based
   // Unbinds every parameter (they read as NULL), dropping any borrowed values.
   void clear_bindings() noexcept;
+
+  // Makes this statement run `action` first whenever it steps after a reset (a
+  // dialect's stand-in for work no single SQLite program does; see dialect.h).
+  void set_action(std::shared_ptr<StatementAction> action) noexcept { action_ = std::move(action); }
 
   // Runs to the next row: true if a row is ready, false when done. Throws on error.
   bool step();
@@ -118,6 +125,7 @@ class Statement {
   bool bind_in_order(const ParamsView& params, Lifetime lifetime);
   void bind_by_name(const ParamsView& params, Lifetime lifetime);
   void rewind() noexcept;
+  void run_action();
   [[noreturn]] void fail_step(int rc);
   [[noreturn]] void throw_error(int rc) const;
 
@@ -127,6 +135,7 @@ class Statement {
   // SQL text, which a re-prepare (after a schema change) keeps.
   ParameterNames parameter_names_ = ParameterNames::kUnknown;
   int parameter_count_ = 0;
+  std::shared_ptr<StatementAction> action_;
 };
 
 }  // namespace libsql::engine

@@ -267,6 +267,19 @@ std::optional<Error> Executor::sequence(const std::optional<std::string>& sql,
 std::variant<DescribeResult, Error> Executor::describe(const std::optional<std::string>& sql,
                                                        const std::optional<std::int32_t>& sql_id) {
   const std::string& text = resolve_sql(sql, sql_id, sqls_, version_);
+  // A pragma acts while it is prepared (a heap limit, on the whole process): describe
+  // refuses the pragmas execute refuses. Other statements only compile, as in sqld.
+  sql::FirstStatement first;
+  if (sql::first_statement(text, first)) {
+    const std::string_view statement = first.span.text(text);
+    const sql::StatementInfo info = sql::classify(statement);
+    const bool pragma =
+        info.kind == sql::StatementKind::kPragma || (info.kind == sql::StatementKind::kExplain &&
+                                                     info.explained == sql::StatementKind::kPragma);
+    if (auto reason = unsupported_statement(statement); reason && pragma) {
+      return sql_unsupported(*reason);
+    }
+  }
   std::optional<engine::Statement> statement;
   try {
     statement = std::move(connection_.prepare_first(text).statement);

@@ -334,5 +334,16 @@ TEST_F(ExecutorTest, DescribeReportsParametersColumnsAndFlags) {
       << "describe reports SQLite's own prepare error";
 }
 
+TEST_F(ExecutorTest, DescribeRefusesWhatExecuteRefusesWithoutPreparingIt) {
+  Executor executor(db_, sqls_, Version::kHrana3);
+  // Preparing this pragma would set the process-wide heap limit: it must not happen.
+  auto outcome = executor.describe(std::string("PRAGMA hard_heap_limit = 1"), std::nullopt);
+  const auto& error = std::get<Error>(outcome);
+  EXPECT_EQ(error.code, "SQL_PARSE_ERROR");
+  EXPECT_NE(error.message.find("unsupported statement"), std::string::npos) << error.message;
+  EXPECT_EQ(execute("PRAGMA hard_heap_limit").at("rows").at(0).at(0).at("value").as_string(), "0")
+      << "the limit is untouched";
+}
+
 }  // namespace
 }  // namespace libsql::hrana

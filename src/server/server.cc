@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "libsql/error.h"
+#include "sql/dialect.h"
 
 namespace libsql::server {
 
@@ -33,8 +34,9 @@ engine::Database open_default_database(const ServerConfig& config) {
   engine::Database database(
       file.string(),
       {.max_value_bytes = 5'000'000,
-       .arbiter = engine::WriteArbiter::make({.transaction_timeout = std::chrono::seconds(5),
-                                              .max_wait = std::chrono::seconds(15)})});
+       .arbiter = engine::WriteArbiter::make(
+           {.transaction_timeout = std::chrono::seconds(5), .max_wait = std::chrono::seconds(15)}),
+       .dialect = sql::libsql_dialect()});
   database.connect();  // creates the file, or proves an existing one is a database
   return database;
 }

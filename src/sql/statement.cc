@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "sql/token_cursor.h"
 #include "sql/tokenizer.h"
 
 namespace libsql::sql {
@@ -94,6 +95,9 @@ class StatementScanner {
     }
     return started;
   }
+
+  // Where the next call starts reading: past the ';' that ended the last statement.
+  std::size_t offset() const noexcept { return offset_; }
 
  private:
   std::string_view sql_;
@@ -194,125 +198,8 @@ std::string ascii_lower(std::string text) {
   return text;
 }
 
-// A cursor over one statement's tokens (trivia removed), with the few parsing steps the
-// classifier needs.
-class Parser {
- public:
-  Parser(std::string_view sql, const std::vector<Token>& tokens) noexcept
-      : sql_(sql), tokens_(tokens) {}
-
-  bool at_end() const noexcept { return pos_ >= tokens_.size(); }
-  std::size_t position() const noexcept { return pos_; }
-
-  bool peek_kind(TokenKind kind, std::size_t ahead = 0) const noexcept {
-    return pos_ + ahead < tokens_.size() && tokens_[pos_ + ahead].kind == kind;
-  }
-  bool peek_keyword(std::string_view keyword, std::size_t ahead = 0) const noexcept {
-    return pos_ + ahead < tokens_.size() && is_keyword(sql_, tokens_[pos_ + ahead], keyword);
-  }
-  // Consumes the next token if it is `keyword` (or of `kind`).
-  bool accept(std::string_view keyword) noexcept {
-    if (!peek_keyword(keyword)) return false;
-    ++pos_;
-    return true;
-  }
-  bool accept(TokenKind kind) noexcept {
-    if (!peek_kind(kind)) return false;
-    ++pos_;
-    return true;
-  }
-  // Consumes the next token if it is the operator `op`.
-  bool accept_operator(std::string_view op) noexcept {
-    if (!peek_kind(TokenKind::kOperator) || tokens_[pos_].text(sql_) != op) return false;
-    ++pos_;
-    return true;
-  }
-  // Consumes "IF NOT EXISTS" or "IF EXISTS" (`with_not` says which).
-  void accept_if_exists(bool with_not) noexcept {
-    const std::size_t n = with_not ? 3 : 2;
-    if (peek_keyword("IF") && (!with_not || peek_keyword("NOT", 1)) &&
-        peek_keyword("EXISTS", n - 1)) {
-      pos_ += n;
-    }
-  }
-
-  // A name: a bare word, a quoted identifier or a string (SQLite's "nm"), dequoted.
-  bool peek_name(std::size_t ahead = 0) const noexcept {
-    return peek_kind(TokenKind::kIdentifier, ahead) ||
-           peek_kind(TokenKind::kQuotedIdentifier, ahead) || peek_kind(TokenKind::kString, ahead);
-  }
-  bool name(std::string& out) {
-    if (!peek_name()) return false;
-    out = dequote(tokens_[pos_++].text(sql_));
-    return true;
-  }
-  // [schema "."] name.
-  bool qualified_name(std::string& schema, std::string& object) {
-    std::string first;
-    if (!name(first)) return false;
-    if (accept(TokenKind::kDot)) {
-      schema = std::move(first);
-      return name(object);
-    }
-    object = std::move(first);
-    return true;
-  }
-
-  // Skips a parenthesised group and everything nested in it. False (and nothing
-  // consumed) if the next token is not '(' or the group never closes.
-  bool skip_group() noexcept {
-    if (!peek_kind(TokenKind::kLeftParen)) return false;
-    std::size_t depth = 0;
-    for (std::size_t i = pos_; i < tokens_.size(); ++i) {
-      if (tokens_[i].kind == TokenKind::kLeftParen) ++depth;
-      if (tokens_[i].kind == TokenKind::kRightParen && --depth == 0) {
-        pos_ = i + 1;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  // The index of the first token from here at parenthesis depth 0 that is `keyword`, or
-  // the end.
-  std::size_t find_keyword(std::string_view keyword) const noexcept {
-    std::size_t depth = 0;
-    for (std::size_t i = pos_; i < tokens_.size(); ++i) {
-      const TokenKind kind = tokens_[i].kind;
-      if (kind == TokenKind::kLeftParen) ++depth;
-      if (kind == TokenKind::kRightParen && depth > 0) --depth;
-      if (depth == 0 && is_keyword(sql_, tokens_[i], keyword)) return i;
-    }
-    return tokens_.size();
-  }
-
-  // The source text from token `first` through token `last` - 1 ("" if empty).
-  std::string_view text(std::size_t first, std::size_t last) const noexcept {
-    if (first >= last || last > tokens_.size()) return {};
-    return sql_.substr(tokens_[first].offset, tokens_[last - 1].end() - tokens_[first].offset);
-  }
-  // If tokens [first, last) are one name token, its dequoted value; else "".
-  std::string single_name(std::size_t first, std::size_t last) const {
-    if (last != first + 1) return {};
-    const TokenKind kind = tokens_[first].kind;
-    if (kind != TokenKind::kIdentifier && kind != TokenKind::kQuotedIdentifier &&
-        kind != TokenKind::kString) {
-      return {};
-    }
-    return dequote(tokens_[first].text(sql_));
-  }
-
-  std::size_t size() const noexcept { return tokens_.size(); }
-  void seek(std::size_t position) noexcept { pos_ = position; }
-
- private:
-  std::string_view sql_;
-  const std::vector<Token>& tokens_;
-  std::size_t pos_ = 0;
-};
-
 // INSERT [OR conflict] INTO t, REPLACE INTO t, UPDATE [OR conflict] t, DELETE FROM t.
-StatementKind classify_write(Parser& p, StatementInfo& info) {
+StatementKind classify_write(TokenCursor& p, StatementInfo& info) {
   StatementKind kind = StatementKind::kOther;
   if (p.accept("INSERT")) {
     if (p.accept("OR")) p.accept(TokenKind::kIdentifier);
@@ -337,7 +224,7 @@ StatementKind classify_write(Parser& p, StatementInfo& info) {
 // WITH [RECURSIVE] name [(columns)] AS [[NOT] MATERIALIZED] (select), ... then the main
 // verb. Walking the CTE list by its grammar (not by looking for the first verb) keeps a
 // CTE named like a verb ("WITH replace AS (...) SELECT ...") from fooling it.
-StatementKind classify_with(Parser& p, StatementInfo& info) {
+StatementKind classify_with(TokenCursor& p, StatementInfo& info) {
   p.accept("WITH");
   p.accept("RECURSIVE");
   do {
@@ -357,14 +244,14 @@ StatementKind classify_with(Parser& p, StatementInfo& info) {
 }
 
 // True if the table options (what follows the column list) include RANDOM ROWID.
-bool has_random_rowid(const Parser& p) {
+bool has_random_rowid(const TokenCursor& p) {
   for (std::size_t ahead = 0; p.position() + ahead < p.size(); ++ahead) {
     if (p.peek_keyword("RANDOM", ahead) && p.peek_keyword("ROWID", ahead + 1)) return true;
   }
   return false;
 }
 
-StatementKind classify_create(Parser& p, StatementInfo& info) {
+StatementKind classify_create(TokenCursor& p, StatementInfo& info) {
   p.accept("CREATE");
   const bool temp = p.accept("TEMP") || p.accept("TEMPORARY");
   StatementKind kind = StatementKind::kOther;
@@ -399,7 +286,7 @@ StatementKind classify_create(Parser& p, StatementInfo& info) {
   return kind;
 }
 
-StatementKind classify_drop(Parser& p, StatementInfo& info) {
+StatementKind classify_drop(TokenCursor& p, StatementInfo& info) {
   p.accept("DROP");
   StatementKind kind = StatementKind::kOther;
   if (p.accept("TABLE")) {
@@ -422,7 +309,7 @@ StatementKind classify_drop(Parser& p, StatementInfo& info) {
 }
 
 // ALTER TABLE t RENAME ... / ADD ... / DROP ... / ALTER COLUMN c TO ... (libSQL).
-StatementKind classify_alter(Parser& p, StatementInfo& info) {
+StatementKind classify_alter(TokenCursor& p, StatementInfo& info) {
   p.accept("ALTER");
   if (!p.accept("TABLE")) return StatementKind::kOther;
   p.qualified_name(info.schema_name, info.object_name);
@@ -433,7 +320,7 @@ StatementKind classify_alter(Parser& p, StatementInfo& info) {
 }
 
 // BEGIN [DEFERRED | IMMEDIATE | EXCLUSIVE | READONLY] [TRANSACTION [name]].
-StatementKind classify_begin(Parser& p, StatementInfo& info) {
+StatementKind classify_begin(TokenCursor& p, StatementInfo& info) {
   p.accept("BEGIN");
   bool explicit_mode = true;
   if (p.accept("DEFERRED")) {
@@ -458,7 +345,7 @@ StatementKind classify_begin(Parser& p, StatementInfo& info) {
 }
 
 // ROLLBACK [TRANSACTION [name]] [TO [SAVEPOINT] name].
-StatementKind classify_rollback(Parser& p, StatementInfo& info) {
+StatementKind classify_rollback(TokenCursor& p, StatementInfo& info) {
   p.accept("ROLLBACK");
   if (p.accept("TRANSACTION") && p.peek_name() && !p.peek_keyword("TO")) p.seek(p.position() + 1);
   if (!p.accept("TO")) return StatementKind::kRollback;
@@ -468,7 +355,7 @@ StatementKind classify_rollback(Parser& p, StatementInfo& info) {
 }
 
 // ATTACH [DATABASE] target AS alias [KEY key]; DETACH [DATABASE] alias.
-StatementKind classify_attach(Parser& p, StatementInfo& info) {
+StatementKind classify_attach(TokenCursor& p, StatementInfo& info) {
   if (p.accept("DETACH")) {
     p.accept("DATABASE");
     info.attach_alias = p.single_name(p.position(), p.size());
@@ -485,7 +372,7 @@ StatementKind classify_attach(Parser& p, StatementInfo& info) {
 }
 
 // PRAGMA [schema.]name [= value | (value)].
-StatementKind classify_pragma(Parser& p, StatementInfo& info) {
+StatementKind classify_pragma(TokenCursor& p, StatementInfo& info) {
   p.accept("PRAGMA");
   std::string name;
   p.qualified_name(info.schema_name, name);
@@ -502,7 +389,7 @@ StatementKind classify_pragma(Parser& p, StatementInfo& info) {
   return StatementKind::kPragma;
 }
 
-StatementKind classify_command(Parser& p, StatementInfo& info) {
+StatementKind classify_command(TokenCursor& p, StatementInfo& info) {
   if (p.peek_keyword("SELECT") || p.peek_keyword("VALUES")) return StatementKind::kSelect;
   if (p.peek_keyword("WITH")) return classify_with(p, info);
   if (p.peek_keyword("INSERT") || p.peek_keyword("REPLACE") || p.peek_keyword("UPDATE") ||
@@ -579,6 +466,13 @@ std::vector<StatementSpan> split_statements(std::string_view sql) {
   return spans;
 }
 
+bool first_statement(std::string_view sql, FirstStatement& out, std::vector<Token>* tokens) {
+  StatementScanner scanner(sql);
+  if (!scanner.next(out.span, tokens)) return false;
+  out.rest = scanner.offset();
+  return true;
+}
+
 StatementInfo classify(std::string_view sql) {
   StatementInfo info;
   std::vector<Token> tokens;
@@ -590,7 +484,7 @@ StatementInfo classify(std::string_view sql) {
   }
   const bool has_error = std::any_of(tokens.begin(), tokens.end(),
                                      [](const Token& token) { return is_error(token.kind); });
-  Parser p(sql, tokens);
+  TokenCursor p(sql, tokens);
   const bool explain = p.accept("EXPLAIN");
   const bool query_plan = explain && p.peek_keyword("QUERY") && p.peek_keyword("PLAN", 1);
   if (query_plan) p.seek(p.position() + 2);

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sql/tokenizer.h"
+
 namespace libsql::sql {
 
 // One statement of a script: from its first token to its last, with no leading or
@@ -42,6 +44,19 @@ struct StatementSpan {
 // semicolons) are skipped, as SQLite skips them. An unterminated string, quoted name or
 // trigger body runs to the end of the input, so it stays in the last statement.
 std::vector<StatementSpan> split_statements(std::string_view sql);
+
+// The first non-empty statement of a script, as split_statements() would cut it, and
+// where the rest of the script begins: past the ';' that ends the statement, or at the
+// end of the input.
+struct FirstStatement {
+  StatementSpan span;
+  std::size_t rest = 0;
+};
+
+// False if `sql` holds no statement. `tokens`, if given, receives the statement's tokens
+// other than whitespace and comments.
+bool first_statement(std::string_view sql, FirstStatement& out,
+                     std::vector<Token>* tokens = nullptr);
 
 // The DDL kinds stay together, kCreateTable through kAlterTable: is_ddl relies on it.
 enum class StatementKind : std::uint8_t {

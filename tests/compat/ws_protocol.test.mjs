@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { freePort, waitHealthy } from "./server_process.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REFERENCE, tableName, skipReferenceQuirk, seriesSql } from "./helpers.mjs";
@@ -472,36 +472,6 @@ describe("cursors (hrana3)", () => {
 
 // --- A separately configured server for the response size limit ---------------------------
 
-// A port the kernel just handed out on loopback (another process may take it first: the
-// caller retries when the server exits early, as run.sh does).
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// Polls GET /health until 200 (true) or the process exits (false); throws after WAIT_MS.
-// Polling is the only readiness signal both servers share: the reference prints no port.
-async function waitHealthy(url, exited) {
-  const deadline = Date.now() + WAIT_MS;
-  let gone = false;
-  exited.then(() => { gone = true; });
-  while (Date.now() < deadline) {
-    if (gone) return false;
-    try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(Math.max(1, Math.min(1000, deadline - Date.now()))) });
-      if (r.status === 200) return true;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${url} did not answer 200 within ${WAIT_MS} ms`);
-}
-
 // Starts LIBSQL_TEST_SERVER_BIN (exported by run.sh) with `extraArgs` on a fresh data dir;
 // returns { wsUrl, stop }.
 async function startServer(extraArgs) {
@@ -526,7 +496,7 @@ async function startServer(extraArgs) {
     };
     let healthy;
     try {
-      healthy = await waitHealthy(`http://127.0.0.1:${port}/health`, exited);
+      healthy = await waitHealthy(`http://127.0.0.1:${port}/health`, exited, WAIT_MS);
     } catch (e) {
       await stop();
       throw new Error(`${e.message}; server output:\n${log}`);
