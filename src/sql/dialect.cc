@@ -31,25 +31,90 @@ constexpr std::string_view kActionStandIn = "PRAGMA libsql_statement_action";
 // statements starting with one of these can hold libSQL syntax or need a rewrite.
 enum class Lead { kPlain, kBegin, kCreate, kAlter, kInsert, kExplain, kVacuum };
 
+// The word `lead_of` compares against for a first letter (lower case), or "".
+constexpr std::string_view candidate_for(char letter) noexcept {
+  switch (letter) {
+    case 'i':
+      return "INSERT";
+    case 'r':
+      return "REPLACE";
+    case 'w':
+      return "WITH";
+    case 'b':
+      return "BEGIN";
+    case 'c':
+      return "CREATE";
+    case 'a':
+      return "ALTER";
+    case 'e':
+      return "EXPLAIN";
+    case 'v':
+      return "VACUUM";
+    default:
+      return "";
+  }
+}
+
+constexpr bool is_word_byte(unsigned char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || c >= 0x80;
+}
+
+// Runs on every prepare, so it reads the first word by hand when the text starts with
+// spaces and a letter (nearly always), and leaves comments, ';' and the rest to the
+// tokenizer. A first letter that starts none of the words settles it at once.
 Lead lead_of(std::string_view script) noexcept {
-  for (std::size_t offset = 0; offset < script.size();) {
+  std::size_t offset = 0;
+  while (offset < script.size() && (script[offset] == ' ' || script[offset] == '\n' ||
+                                    script[offset] == '\t' || script[offset] == '\r')) {
+    ++offset;
+  }
+  std::string_view word;
+  const auto c = offset < script.size() ? static_cast<unsigned char>(script[offset]) : 0;
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+    std::size_t end = offset + 1;
+    while (end < script.size() && is_word_byte(static_cast<unsigned char>(script[end]))) ++end;
+    word = script.substr(offset, end - offset);
+  } else {
+    for (; offset < script.size();) {
+      const Token token = next_token(script, offset);
+      offset = token.end();
+      if (is_trivia(token.kind) || token.kind == TokenKind::kSemicolon) continue;
+      if (token.kind == TokenKind::kIdentifier) word = token.text(script);
+      break;
+    }
+  }
+  if (word.empty()) return Lead::kPlain;
+  const std::string_view candidate = candidate_for(static_cast<char>(word[0] | 0x20));
+  if (candidate.empty() || !equals_ignore_case(word, candidate)) return Lead::kPlain;
+  switch (candidate[0]) {
+    case 'I':
+    case 'R':
+    case 'W':
+      return Lead::kInsert;
+    case 'B':
+      return Lead::kBegin;
+    case 'C':
+      return Lead::kCreate;
+    case 'A':
+      return Lead::kAlter;
+    case 'E':
+      return Lead::kExplain;
+    default:
+      return Lead::kVacuum;
+  }
+}
+
+// BEGIN is common and rarely libSQL's: only BEGIN READONLY needs the full reading.
+bool begins_readonly(std::string_view script) noexcept {
+  int words = 0;
+  for (std::size_t offset = 0; offset < script.size() && words < 2;) {
     const Token token = next_token(script, offset);
     offset = token.end();
     if (is_trivia(token.kind) || token.kind == TokenKind::kSemicolon) continue;
-    if (token.kind != TokenKind::kIdentifier) return Lead::kPlain;
-    const std::string_view word = token.text(script);
-    if (equals_ignore_case(word, "INSERT") || equals_ignore_case(word, "REPLACE") ||
-        equals_ignore_case(word, "WITH")) {
-      return Lead::kInsert;
-    }
-    if (equals_ignore_case(word, "BEGIN")) return Lead::kBegin;
-    if (equals_ignore_case(word, "CREATE")) return Lead::kCreate;
-    if (equals_ignore_case(word, "ALTER")) return Lead::kAlter;
-    if (equals_ignore_case(word, "EXPLAIN")) return Lead::kExplain;
-    if (equals_ignore_case(word, "VACUUM")) return Lead::kVacuum;
-    return Lead::kPlain;
+    if (++words == 2) return is_keyword(script, token, "READONLY");
   }
-  return Lead::kPlain;
+  return false;
 }
 
 class AlterColumnAction final : public engine::StatementAction {
@@ -100,6 +165,9 @@ class LibsqlSession final : public engine::Dialect::Session {
         return connection.prepare_first_plain(script);
       case Lead::kInsert:
         return prepare_insert(connection, script);
+      case Lead::kBegin:
+        return begins_readonly(script) ? prepare_translated(connection, script)
+                                       : connection.prepare_first_plain(script);
       default:
         return prepare_translated(connection, script);
     }
