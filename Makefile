@@ -32,7 +32,7 @@ bench: build
 	  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
 	bench/api_cost.sh $(BUILD_DIR)
 	$(BUILD_DIR)/bench/dialect_bench --benchmark_repetitions=10 \
-	  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+	  --benchmark_report_aggregates_only=true
 	bench/dialect_cost.sh $(BUILD_DIR)
 	bench/server_bench.sh $(BUILD_DIR)/tools/sqld/sqld
 
