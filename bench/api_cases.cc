@@ -13,6 +13,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "bench/bench_dir.h"
 #include "libsql/database.h"
 
 namespace libsql::bench {
@@ -23,21 +24,6 @@ constexpr const char* kInsert = "INSERT INTO t(id, name, value) VALUES (?, ?, ?)
 constexpr const char* kPointSelect = "SELECT name, value FROM t WHERE id = ?";
 constexpr const char* kScan = "SELECT id, name, value FROM t";
 constexpr const char* kAggregate = "SELECT count(*), sum(value), sum(length(name)) FROM t";
-
-// A fresh directory for the process's database files, removed at exit.
-const std::filesystem::path& bench_dir() {
-  static const struct Dir {
-    Dir() {
-      std::string pattern =
-          (std::filesystem::temp_directory_path() / "libsql-bench-XXXXXX").string();
-      if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-      path = pattern;
-    }
-    ~Dir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-  } dir;
-  return dir.path;
-}
 
 std::string fresh_file() {
   static int counter = 0;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/bench_dir.h"
 #include "engine/connection.h"
 #include "sql/dialect.h"
 
@@ -60,21 +61,6 @@ constexpr std::string_view kInsertEvent =
     "INSERT INTO events (kind, payload, at) VALUES (?1, ?2, ?3)";
 constexpr std::string_view kInsertRandomRowidEvent =
     "INSERT INTO events_rr (kind, payload, at) VALUES (?1, ?2, ?3)";
-
-// A fresh directory for the process's database files, removed at exit.
-const std::filesystem::path& bench_dir() {
-  static const struct Dir {
-    Dir() {
-      std::string pattern =
-          (std::filesystem::temp_directory_path() / "libsql-dialect-bench-XXXXXX").string();
-      if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-      path = pattern;
-    }
-    ~Dir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-  } dir;
-  return dir.path;
-}
 
 // The case's file, made once per process; every variant opens the same one.
 std::string database_file(bool random_rowid) {
