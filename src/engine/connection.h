@@ -76,7 +76,10 @@ class Connection {
   // Prepares the first statement of `sql`, for callers that walk a script. With a
   // dialect, the dialect decides what SQLite prepares (dialect.h).
   PreparedPrefix prepare_first(std::string_view sql) {
-    return dialect_ ? dialect_->prepare_first(*this, sql) : prepare_first_plain(sql);
+    // may_rewrite() answers in registers, so the common case costs one short call and
+    // no copy of the result.
+    if (dialect_ && dialect_->may_rewrite(sql)) return dialect_->prepare_first(*this, sql);
+    return prepare_first_plain(sql);
   }
   // prepare_first() without the dialect: exactly SQLite's reading of `sql`.
   PreparedPrefix prepare_first_plain(std::string_view sql);

@@ -2,9 +2,10 @@
 // dialect) takes part in preparing statements, without the engine knowing its grammar.
 //
 // A Connection opened with a Dialect asks it for a per-connection Session right after
-// opening, and from then on hands every prepare to that session. The session decides
-// what SQLite prepares: the text as written (prepare_first_plain), a rewrite of it, or a
-// stand-in statement whose work is a StatementAction run at its first step.
+// opening, and from then on asks that session about every prepare: texts it may rewrite
+// go to it, and it decides what SQLite prepares: the text as written
+// (prepare_first_plain), a rewrite of it, or a stand-in statement whose work is a
+// StatementAction run at its first step.
 //
 // Must not: know any SQL grammar (that is src/sql's), or be needed by a connection that
 // has no dialect: such a connection prepares exactly what it is given.
@@ -34,6 +35,10 @@ class Dialect {
   class Session {
    public:
     virtual ~Session() = default;
+    // False when the dialect would prepare `script` exactly as written. Asked before
+    // every prepare_first(), so it must be a few instructions for common statements; it
+    // may say true when unsure.
+    virtual bool may_rewrite(std::string_view script) const noexcept = 0;
     // Prepares the first statement of `script` as Connection::prepare_first() promises,
     // rewriting it if the dialect needs to.
     virtual PreparedPrefix prepare_first(Connection& connection, std::string_view script) = 0;

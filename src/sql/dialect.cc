@@ -3,6 +3,9 @@
 
 #include "sql/dialect.h"
 
+#include <array>
+#include <bit>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,7 +32,8 @@ constexpr std::string_view kActionStandIn = "PRAGMA libsql_statement_action";
 
 // The first word of a script's first statement, as far as the dialect cares: only
 // statements starting with one of these can hold libSQL syntax or need a rewrite.
-enum class Lead { kPlain, kBegin, kCreate, kAlter, kInsert, kExplain, kVacuum };
+// kUnknown: quick_lead could not tell; lead_of reads the text properly.
+enum class Lead { kPlain, kBegin, kCreate, kAlter, kInsert, kExplain, kVacuum, kUnknown };
 
 // The word `lead_of` compares against for a first letter (lower case), or "".
 constexpr std::string_view candidate_for(char letter) noexcept {
@@ -60,9 +64,9 @@ constexpr bool is_word_byte(unsigned char c) noexcept {
          c == '$' || c >= 0x80;
 }
 
-// Runs on every prepare, so it reads the first word by hand when the text starts with
-// spaces and a letter (nearly always), and leaves comments, ';' and the rest to the
-// tokenizer. A first letter that starts none of the words settles it at once.
+// Which of the dialect's words the first statement starts with, for texts quick_lead
+// did not settle. Reads the first word by hand after spaces, and leaves comments, ';'
+// and the rest to the tokenizer.
 Lead lead_of(std::string_view script) noexcept {
   std::size_t offset = 0;
   while (offset < script.size() && (script[offset] == ' ' || script[offset] == '\n' ||
@@ -117,6 +121,88 @@ bool begins_readonly(std::string_view script) noexcept {
   return false;
 }
 
+constexpr bool is_ascii_letter(char c) noexcept {
+  return static_cast<unsigned char>((c | 0x20) - 'a') < 26;
+}
+
+// What the first four bytes of a text say, looked up by its first byte: texts starting
+// with a letter that starts none of the dialect's words are plain, those starting with
+// the first four letters of one of its words are that word's candidates, and those
+// starting with anything else (spaces, comments) need the full reading.
+struct LeadPrefix {
+  std::uint32_t prefix = 0;  // the four bytes folded to lower case, little-endian
+  std::uint32_t mask = 0;
+  Lead lead = Lead::kUnknown;
+};
+
+constexpr std::array<LeadPrefix, 256> kLeadPrefixes = [] {
+  std::array<LeadPrefix, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) {
+    // A prefix no folded text has: its first byte is a lower-case letter, never 1.
+    table[c] = table[c - 'a' + 'A'] = LeadPrefix{1, 0xff, Lead::kPlain};
+  }
+  const auto add = [&table](std::string_view word, Lead lead) {
+    std::uint32_t prefix = 0;
+    for (std::size_t i = 4; i-- > 0;) prefix = prefix << 8 | static_cast<unsigned char>(word[i]);
+    table[word[0]] = table[word[0] - 'a' + 'A'] = LeadPrefix{prefix, 0xffffffff, lead};
+  };
+  add("insert", Lead::kInsert);
+  add("replace", Lead::kInsert);
+  add("with", Lead::kInsert);
+  add("begin", Lead::kBegin);
+  add("create", Lead::kCreate);
+  add("alter", Lead::kAlter);
+  add("explain", Lead::kExplain);
+  add("vacuum", Lead::kVacuum);
+  return table;
+}();
+
+constexpr std::array<bool, 256> kWordBytes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) table[c] = is_word_byte(static_cast<unsigned char>(c));
+  return table;
+}();
+
+// The first reading, asked before every prepare, in a dozen instructions: one 4-byte
+// load, one table entry, one masked compare. kPlain is certain; any other lead only
+// says the text starts with that word's first four letters (or, for kUnknown, with
+// something other than a letter).
+static_assert(std::endian::native == std::endian::little, "LeadPrefix packs bytes little-endian");
+inline Lead quick_lead(std::string_view script) noexcept {
+  if (script.size() < 4) return Lead::kUnknown;
+  std::uint32_t head;
+  std::memcpy(&head, script.data(), 4);
+  const LeadPrefix& entry = kLeadPrefixes[head & 0xff];
+  // Folding with | 0x20 turns upper-case letters into lower-case ones and no other byte
+  // into a letter.
+  return ((head | 0x20202020u) & entry.mask) == entry.prefix ? entry.lead : Lead::kPlain;
+}
+
+// `script` starts with the first four letters of `candidate`'s word (quick_lead):
+// `candidate` if the whole word follows, and kPlain if not.
+Lead whole_word(std::string_view script, Lead candidate) noexcept {
+  const std::string_view word = candidate_for(static_cast<char>(script[0] | 0x20));
+  if (script.size() < word.size()) return Lead::kPlain;
+  for (std::size_t i = 4; i < word.size(); ++i) {
+    if ((script[i] | 0x20) != (word[i] | 0x20)) return Lead::kPlain;
+  }
+  const bool word_goes_on =
+      script.size() > word.size() && kWordBytes[static_cast<unsigned char>(script[word.size()])];
+  return word_goes_on ? Lead::kPlain : candidate;
+}
+
+// `script` starts with "begi" in any case. False when that is plainly not BEGIN
+// READONLY: not BEGIN at all, BEGIN alone or before ';', or BEGIN, spaces and a word that
+// does not start with R. Anything else (comments, R...) needs begins_readonly.
+bool may_begin_readonly(std::string_view script) noexcept {
+  if (script.size() < 5 || (script[4] | 0x20) != 'n') return false;
+  std::size_t i = 5;
+  if (i < script.size() && kWordBytes[static_cast<unsigned char>(script[i])]) return false;
+  while (i < script.size() && (script[i] == ' ' || script[i] == '\n' || script[i] == '\t')) ++i;
+  if (i == script.size() || script[i] == ';') return false;
+  return !is_ascii_letter(script[i]) || (script[i] | 0x20) == 'r';
+}
+
 class AlterColumnAction final : public engine::StatementAction {
  public:
   explicit AlterColumnAction(AlterColumn alter) : alter_(std::move(alter)) {}
@@ -158,9 +244,20 @@ class LibsqlSession final : public engine::Dialect::Session {
       : catalog_(std::move(catalog)) {}
   ~LibsqlSession() override { catalog_->release_statements(); }
 
+  // Asked before every prepare: the statements the dialect leaves alone (nearly all)
+  // are told apart with one load and a table lookup.
+  bool may_rewrite(std::string_view script) const noexcept override {
+    const Lead lead = quick_lead(script);
+    return lead != Lead::kPlain && (lead != Lead::kBegin || may_begin_readonly(script));
+  }
+
   engine::PreparedPrefix prepare_first(engine::Connection& connection,
                                        std::string_view script) override {
-    switch (lead_of(script)) {
+    Lead lead = quick_lead(script);
+    lead = lead == Lead::kUnknown ? lead_of(script)
+           : lead == Lead::kPlain ? lead
+                                  : whole_word(script, lead);
+    switch (lead) {
       case Lead::kPlain:
         return connection.prepare_first_plain(script);
       case Lead::kInsert:
@@ -178,13 +275,17 @@ class LibsqlSession final : public engine::Dialect::Session {
   // Preparing may load a newer schema (another connection's CREATE TABLE), under which
   // the statement is read again.
   engine::PreparedPrefix prepare_insert(engine::Connection& connection, std::string_view script) {
-    const bool none = catalog_->empty(connection);  // the catalog reads the schema now
-    const std::uint64_t generation = connection.schema_generation();
-    engine::PreparedPrefix prepared =
-        none ? connection.prepare_first_plain(script) : prepare_translated(connection, script);
-    if (connection.schema_generation() == generation || catalog_->empty(connection)) {
-      return prepared;
+    if (catalog_->was_empty() || catalog_->empty(connection)) {
+      // No RANDOM ROWID table when last looked: prepare as written, then ask under the
+      // schema the statement was prepared against (one read of the generation).
+      engine::PreparedPrefix prepared = connection.prepare_first_plain(script);
+      if (catalog_->empty(connection)) return prepared;
+      prepared.statement.reset();
     }
+    const std::uint64_t generation = connection.schema_generation();
+    engine::PreparedPrefix prepared = prepare_translated(connection, script);
+    if (connection.schema_generation() == generation) return prepared;
+    prepared.statement.reset();
     return prepare_translated(connection, script);
   }
 

@@ -98,6 +98,43 @@ class DialectTest : public ::testing::Test {
 // ---------------------------------------------------------------------------------------
 // BEGIN READONLY
 
+// Every prepare first reads the leading word quickly (one 4-byte load); these spellings
+// take each of its paths: any case, spaces, comments, short texts, and words that only
+// start like one of libSQL's.
+TEST_F(DialectTest, LibsqlsWordsAreRecognizedInAnySpellingAndLookAlikesAreLeftToSqlite) {
+  db_.execute_script("CREATE TABLE t(a) RANDOM ROWID");
+  for (const std::string_view insert :
+       {"INSERT INTO t VALUES (1)", "insert into t values (1)", "InSeRt\tINTO t VALUES (1)",
+        "  INSERT INTO t VALUES (1)", "/* c */INSERT INTO t VALUES (1)",
+        "-- c\nINSERT INTO t VALUES (1)", "REPLACE INTO t VALUES (1)", "replace into t values (1)",
+        "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x",
+        "with x as (select 1) insert into t select * from x", ";INSERT INTO t VALUES (1)"}) {
+    db_.execute_script(insert);
+    EXPECT_TRUE(looks_random(db_.last_insert_rowid())) << insert;
+  }
+  for (const std::string_view begin :
+       {"bEgIn ReAdOnLy", "BEGIN\tREADONLY", "  BEGIN READONLY", "/**/BEGIN READONLY",
+        "BEGIN/**/READONLY", "begin\nreadonly;"}) {
+    db_.execute_script(begin);
+    EXPECT_FALSE(db_.is_autocommit()) << begin;
+    db_.execute_script("ROLLBACK");
+  }
+  for (const std::string_view begin : {"BEGIN", "begin;", "BEGIN TRANSACTION", "BEGIN\tDEFERRED",
+                                       "BEGIN IMMEDIATE", "begin exclusive"}) {
+    db_.execute_script(begin);
+    EXPECT_FALSE(db_.is_autocommit()) << begin;
+    db_.execute_script("END");
+  }
+  // Words that start like libSQL's are SQLite's to refuse.
+  EXPECT_EQ(error_of(db_, "INSERTX INTO t VALUES (1)"), "near \"INSERTX\": syntax error");
+  EXPECT_EQ(error_of(db_, "BEGINREADONLY"), "near \"BEGINREADONLY\": syntax error");
+  EXPECT_EQ(error_of(db_, "BEGI READONLY"), "near \"BEGI\": syntax error");
+  EXPECT_EQ(error_of(db_, "BEGIN READ"), "near \"READ\": syntax error");
+  EXPECT_EQ(error_of(db_, "WITHOUT"), "near \"WITHOUT\": syntax error");
+  EXPECT_EQ(error_of(db_, "ALTE"), "near \"ALTE\": syntax error");
+  EXPECT_EQ(query_integer(db_, "SELECT count(*) FROM t"), 11);
+}
+
 TEST_F(DialectTest, BeginReadonlyRunsAsADeferredTransaction) {
   db_.execute_script("CREATE TABLE t(a)");
   for (const std::string_view begin :
