@@ -43,6 +43,9 @@ class RandomRowidCatalog {
                                std::string_view name);
   // Whether the connection has any RANDOM ROWID table, by the schema it has loaded.
   bool empty(engine::Connection& connection);
+  // empty() as of the catalog's last read of the schema (false before the first read),
+  // without asking the connection whether the schema changed since.
+  bool was_empty() const noexcept { return generation_.has_value() && tables_.empty(); }
 
   // One rowid for `schema`.`name` that no row holds now; throws SQLITE_FULL after 100
   // collisions.
