@@ -107,6 +107,7 @@ Connection Connection::open(const std::string& path, const OpenOptions& options)
     // file's schema into a form SQLite reads at all (its attach says).
     if (options.dialect) connection.dialect_ = options.dialect->attach(connection);
     connection.configure(options);
+    if (options.on_open) options.on_open(connection);
   } catch (const Error& e) {
     throw Error(e.code(), "cannot open database \"" + path + "\": " + e.what());
   }
@@ -220,6 +221,22 @@ void Connection::execute_script(std::string_view sql) {
     }
     sql = next.rest;
   }
+}
+
+void Connection::copy_to(const std::string& path) {
+  sqlite3* target = nullptr;
+  const int opened =
+      sqlite3_open_v2(path.c_str(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const Connection owner(target);  // closes target however this ends
+  if (opened != SQLITE_OK) throw sqlite_error(target, opened);
+  sqlite3_backup* backup = sqlite3_backup_init(target, "main", db_, "main");
+  if (backup == nullptr) throw sqlite_error(target, sqlite3_errcode(target));
+  // One step copies every page under one read transaction on this connection: the
+  // copy is the database as of one commit, however many writers go on meanwhile.
+  const int stepped = sqlite3_backup_step(backup, -1);
+  const int finished = sqlite3_backup_finish(backup);
+  if (stepped != SQLITE_DONE) throw sqlite_error(target, stepped);
+  if (finished != SQLITE_OK) throw sqlite_error(target, finished);
 }
 
 std::int64_t Connection::last_insert_rowid() const noexcept {

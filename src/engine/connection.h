@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ struct OpenOptions {
   // The SQL dialect every prepare goes through (dialect.h); none prepares SQLite's own
   // SQL exactly as given.
   std::shared_ptr<const Dialect> dialect;
+  // Runs last when a connection opens, after the settings above; may run SQL (e.g. a
+  // size limit the owner may change between opens). What it throws fails the open.
+  std::function<void(Connection&)> on_open;
 };
 
 // The result of preparing the first statement of a script.
@@ -85,6 +89,9 @@ class Connection {
   PreparedPrefix prepare_first_plain(std::string_view sql);
   // Runs every statement of a script, discarding rows.
   void execute_script(std::string_view sql);
+  // Writes a copy of the main database to a new file at `path`, as of one read
+  // transaction (writers on other connections go on meanwhile). Throws libsql::Error.
+  void copy_to(const std::string& path);
 
   std::int64_t last_insert_rowid() const noexcept;
   // Makes last_insert_rowid() read 0 again, as on a new connection.

@@ -109,4 +109,12 @@ std::size_t ConnectionPool::open_count() const {
   return open_;
 }
 
+void ConnectionPool::discard_idle() noexcept {
+  std::vector<Connection> closing;
+  {
+    const std::lock_guard lock(mutex_);
+    closing.swap(idle_);
+  }
+}  // closed here, outside the lock
+
 }  // namespace libsql::engine

@@ -69,6 +69,10 @@ class ConnectionPool {
   // call it from a blocking-work thread. Never throws.
   void release(Connection connection) noexcept;
 
+  // Closes the idle connections, so the next ones open afresh (their on_open hook runs
+  // again). Call from a blocking-work thread.
+  void discard_idle() noexcept;
+
   const Database& database() const noexcept { return database_; }
   std::size_t idle_count() const;
   // Connections out of the pool plus unused tickets.

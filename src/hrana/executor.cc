@@ -60,6 +60,7 @@ std::optional<Error> Executor::check_statement(const Stmt& stmt, const std::stri
   if (statements > 1) return sql_many_statements();
   if (auto reason = unsupported_statement(sql)) return sql_unsupported(*reason);
   if (!stmt.args.empty() && !stmt.named_args.empty()) return args_both_positional_and_named();
+  if (access_ != nullptr) return access_->check(sql);
   return std::nullopt;
 }
 
@@ -236,6 +237,9 @@ std::optional<Error> Executor::sequence(const std::optional<std::string>& sql,
   std::string_view rest = resolve_sql(sql, sql_id, sqls_, version_);
   for (const sql::StatementSpan& span : sql::split_statements(rest)) {
     if (auto reason = unsupported_statement(span.text(rest))) return sql_unsupported(*reason);
+    if (access_ != nullptr) {
+      if (auto error = access_->check(span.text(rest))) return error;
+    }
     if (auto error = find_syntax_error(span.text(rest))) return error;
   }
   if (use_.take_lost_transaction()) return transaction_timeout();
@@ -267,6 +271,9 @@ std::optional<Error> Executor::sequence(const std::optional<std::string>& sql,
 std::variant<DescribeResult, Error> Executor::describe(const std::optional<std::string>& sql,
                                                        const std::optional<std::int32_t>& sql_id) {
   const std::string& text = resolve_sql(sql, sql_id, sqls_, version_);
+  if (access_ != nullptr) {
+    if (auto error = access_->check_describe()) return *error;
+  }
   // A pragma acts while it is prepared (a heap limit, on the whole process): describe
   // refuses the pragmas execute refuses. Other statements only compile, as in sqld.
   sql::FirstStatement first;

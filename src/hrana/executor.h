@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "engine/connection.h"
+#include "hrana/access.h"
 #include "hrana/protocol.h"
 #include "hrana/request_context.h"
 #include "hrana/result_sink.h"
@@ -56,13 +57,16 @@ class Executor {
  public:
   // Holds the connection (engine::Connection::Use) until destroyed. A cancelled
   // `cancellation` (may be null) interrupts the running statement, and throws
-  // RequestCancelled where the next one would start.
+  // RequestCancelled where the next one would start. `access` (may be null: anything
+  // goes) is asked about every statement before any of a request's runs; its
+  // AccessDenied escapes from every call.
   Executor(engine::Connection& connection, const SqlStore& sqls, Version version,
-           Cancellation* cancellation = nullptr)
+           Cancellation* cancellation = nullptr, const AccessPolicy* access = nullptr)
       : connection_(connection),
         use_(connection),
         watch_(cancellation, connection),
         cancellation_(cancellation),
+        access_(access),
         sqls_(sqls),
         version_(version) {}
 
@@ -102,6 +106,7 @@ class Executor {
   engine::Connection::Use use_;
   Cancellation::Watch watch_;
   Cancellation* cancellation_;
+  const AccessPolicy* access_;
   const SqlStore& sqls_;
   Version version_;
 };

@@ -260,6 +260,14 @@ LegacyResponse run_legacy_request(engine::ConnectionPool& pool, std::string_view
     if (auto reason = unsupported_statement(statement.sql))
       return json_error(500, "Internal Error: `" + *reason + "`");
   }
+  // Permissions for every statement before any runs (AccessDenied: the request is
+  // refused); a blocked statement fails in its place.
+  std::vector<std::optional<Error>> blocked(statements.size());
+  if (context.access) {
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+      blocked[i] = context.access->check(statements[i].sql);
+    }
+  }
 
   engine::PooledConnection connection(pool, std::move(context.ticket));
   const engine::Connection::Use use(connection.get());
@@ -283,6 +291,13 @@ LegacyResponse run_legacy_request(engine::ConnectionPool& pool, std::string_view
     // Each statement runs only if the one before it succeeded; the rest are null.
     if (!succeeded) {
       response.body.append("null");
+      continue;
+    }
+    if (blocked[i]) {
+      response.body.append(R"({"error":)");
+      json::append_string(response.body, blocked[i]->message);
+      response.body.push_back('}');
+      succeeded = false;
       continue;
     }
     succeeded = run_statement(connection.get(), statements[i], response.body);

@@ -23,12 +23,13 @@ engine::Connection& connection_of(HttpStream& stream) {
 class StreamRequestRunner {
  public:
   StreamRequestRunner(HttpStreams& streams, HttpStream& stream, Version version,
-                      PipelineWriter& writer, Cancellation* cancellation)
+                      PipelineWriter& writer, const RequestContext& context)
       : streams_(streams),
         stream_(stream),
         version_(version),
         writer_(writer),
-        cancellation_(cancellation) {}
+        cancellation_(context.cancellation.get()),
+        access_(context.access.get()) {}
 
   void operator()(const CloseRequest&) {
     streams_.close_connection(stream_);
@@ -90,7 +91,7 @@ class StreamRequestRunner {
 
  private:
   Executor make_executor() {
-    return Executor(connection_of(stream_), stream_.sqls, version_, cancellation_);
+    return Executor(connection_of(stream_), stream_.sqls, version_, cancellation_, access_);
   }
 
   HttpStreams& streams_;
@@ -98,6 +99,7 @@ class StreamRequestRunner {
   Version version_;
   PipelineWriter& writer_;
   Cancellation* cancellation_;
+  const AccessPolicy* access_;
 };
 
 void append_optional_string(std::string& out, const std::optional<std::string>& text) {
@@ -255,9 +257,8 @@ void run_pipeline(HttpStreams& streams, const PipelineRequest& request, Version 
   HttpStreams::Lease lease = streams.acquire(request.baton, std::move(context.ticket));
   try {
     for (const StreamRequest& stream_request : request.requests) {
-      std::visit(
-          StreamRequestRunner(streams, *lease.stream, version, writer, context.cancellation.get()),
-          stream_request);
+      std::visit(StreamRequestRunner(streams, *lease.stream, version, writer, context),
+                 stream_request);
     }
     check_not_cancelled(context);
   } catch (...) {
@@ -273,7 +274,7 @@ void run_cursor(HttpStreams& streams, const CursorRequest& request, CursorWriter
   try {
     // The stream stays leased while the batch runs; its next baton is handed out first.
     Executor executor(connection_of(*lease.stream), lease.stream->sqls, Version::kHrana3,
-                      context.cancellation.get());
+                      context.cancellation.get(), context.access.get());
     if (auto error = executor.batch(request.batch, writer)) writer.batch_error(*error);
     check_not_cancelled(context);
   } catch (...) {
@@ -301,7 +302,8 @@ V1Response run_v1_execute(engine::ConnectionPool& pool, const Stmt& stmt,
                           json::ResponseBudget budget, RequestContext context) {
   engine::PooledConnection connection(pool, std::move(context.ticket));
   const SqlStore no_sqls(0, 0);
-  Executor executor(connection.get(), no_sqls, Version::kHrana1, context.cancellation.get());
+  Executor executor(connection.get(), no_sqls, Version::kHrana1, context.cancellation.get(),
+                    context.access.get());
   V1Response response;
   response.body = R"({"result":)";
   json::StmtResultWriter writer(response.body, budget);
@@ -320,7 +322,8 @@ V1Response run_v1_batch(engine::ConnectionPool& pool, const Batch& batch,
                         json::ResponseBudget budget, RequestContext context) {
   engine::PooledConnection connection(pool, std::move(context.ticket));
   const SqlStore no_sqls(0, 0);
-  Executor executor(connection.get(), no_sqls, Version::kHrana1, context.cancellation.get());
+  Executor executor(connection.get(), no_sqls, Version::kHrana1, context.cancellation.get(),
+                    context.access.get());
   V1Response response;
   response.body = R"({"result":)";
   json::BatchResultWriter writer(response.body, batch.steps.size(), budget);

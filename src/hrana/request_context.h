@@ -11,6 +11,7 @@
 
 #include "engine/connection.h"
 #include "engine/connection_pool.h"
+#include "hrana/access.h"
 
 namespace libsql::hrana {
 
@@ -53,6 +54,8 @@ struct RequestContext {
   // the connection counts beyond the limit.
   engine::ConnectionPool::Ticket ticket;
   std::shared_ptr<Cancellation> cancellation;  // may be null
+  // Asked about every statement before it runs (access.h); null lets everything run.
+  std::shared_ptr<const AccessPolicy> access;
 };
 
 }  // namespace libsql::hrana

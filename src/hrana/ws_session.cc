@@ -153,9 +153,14 @@ void WsSession::receive(std::string_view message) {
   }
 }
 
-void WsSession::hello(const WsHello&) {
-  // Authentication is not configured yet: every hello is accepted.
+void WsSession::hello(const WsHello& hello) {
   if (said_hello_) require_version(version_, Version::kHrana2, "Repeated hello message");
+  auto outcome = host_.authenticate(hello.jwt);
+  if (const auto* error = std::get_if<Error>(&outcome)) {
+    host_.send(encoder_->hello_error(*error));
+    return;
+  }
+  access_ = std::move(std::get<std::shared_ptr<const AccessPolicy>>(outcome));
   said_hello_ = true;
   host_.send(encoder_->hello_ok());
 }
@@ -279,11 +284,11 @@ void WsSession::handle(std::int32_t id, WsCloseStream& request) {
 void WsSession::handle(std::int32_t id, WsExecute& request) {
   const auto& stream = this->stream(request.stream_id);
   inline_stored_sql(request.stmt.sql, request.stmt.sql_id, sqls_, version_);
-  enqueue(stream, [encoder = encoder_.get(), id, version = version_, stream_id = request.stream_id,
-                   stmt = std::move(request.stmt)](Stream& s) {
+  enqueue(stream, [encoder = encoder_.get(), id, version = version_, access = access_,
+                   stream_id = request.stream_id, stmt = std::move(request.stmt)](Stream& s) {
     if (!s.connection) return encoder->response_error(id, stream_not_open(stream_id));
     auto response = encoder->execute();
-    Executor(*s.connection, no_stored_sql(), version, s.cancellation.get())
+    Executor(*s.connection, no_stored_sql(), version, s.cancellation.get(), access.get())
         .execute(stmt, response->sink());
     return response->finish(id);
   });
@@ -292,12 +297,13 @@ void WsSession::handle(std::int32_t id, WsExecute& request) {
 void WsSession::handle(std::int32_t id, WsBatch& request) {
   const auto& stream = this->stream(request.stream_id);
   inline_batch_sql(request.batch);
-  enqueue(stream, [encoder = encoder_.get(), id, version = version_, stream_id = request.stream_id,
-                   batch = std::move(request.batch)](Stream& s) {
+  enqueue(stream, [encoder = encoder_.get(), id, version = version_, access = access_,
+                   stream_id = request.stream_id, batch = std::move(request.batch)](Stream& s) {
     if (!s.connection) return encoder->response_error(id, stream_not_open(stream_id));
     auto response = encoder->batch(batch.steps.size());
-    const auto error = Executor(*s.connection, no_stored_sql(), version, s.cancellation.get())
-                           .batch(batch, response->sink());
+    const auto error =
+        Executor(*s.connection, no_stored_sql(), version, s.cancellation.get(), access.get())
+            .batch(batch, response->sink());
     return response->finish(id, error);
   });
 }
@@ -306,11 +312,12 @@ void WsSession::handle(std::int32_t id, WsSequence& request) {
   require_version(version_, Version::kHrana2, "The `sequence` request");
   const auto& stream = this->stream(request.stream_id);
   inline_stored_sql(request.sql, request.sql_id, sqls_, version_);
-  enqueue(stream, [encoder = encoder_.get(), id, version = version_, stream_id = request.stream_id,
-                   sql = std::move(request.sql)](Stream& s) {
+  enqueue(stream, [encoder = encoder_.get(), id, version = version_, access = access_,
+                   stream_id = request.stream_id, sql = std::move(request.sql)](Stream& s) {
     if (!s.connection) return encoder->response_error(id, stream_not_open(stream_id));
-    if (auto error = Executor(*s.connection, no_stored_sql(), version, s.cancellation.get())
-                         .sequence(sql, std::nullopt)) {
+    if (auto error =
+            Executor(*s.connection, no_stored_sql(), version, s.cancellation.get(), access.get())
+                .sequence(sql, std::nullopt)) {
       return encoder->response_error(id, *error);
     }
     return encoder->response(id, WsEmptyResponse::kSequence);
@@ -321,11 +328,12 @@ void WsSession::handle(std::int32_t id, WsDescribe& request) {
   require_version(version_, Version::kHrana2, "The `describe` request");
   const auto& stream = this->stream(request.stream_id);
   inline_stored_sql(request.sql, request.sql_id, sqls_, version_);
-  enqueue(stream, [encoder = encoder_.get(), id, version = version_, stream_id = request.stream_id,
-                   sql = std::move(request.sql)](Stream& s) {
+  enqueue(stream, [encoder = encoder_.get(), id, version = version_, access = access_,
+                   stream_id = request.stream_id, sql = std::move(request.sql)](Stream& s) {
     if (!s.connection) return encoder->response_error(id, stream_not_open(stream_id));
-    auto outcome = Executor(*s.connection, no_stored_sql(), version, s.cancellation.get())
-                       .describe(sql, std::nullopt);
+    auto outcome =
+        Executor(*s.connection, no_stored_sql(), version, s.cancellation.get(), access.get())
+            .describe(sql, std::nullopt);
     if (const auto* error = std::get_if<Error>(&outcome))
       return encoder->response_error(id, *error);
     return encoder->describe(id, std::get<DescribeResult>(outcome));
@@ -370,16 +378,18 @@ void WsSession::handle(std::int32_t id, WsOpenCursor& request) {
   cursors_.emplace(request.cursor_id, CursorRef{request.stream_id, cursor});
   stream->cursor_id = request.cursor_id;
   // The whole batch runs here, and fetches (queued behind) hand out its entries.
-  enqueue(stream, [encoder = encoder_.get(), id, version = version_, stream_id = request.stream_id,
-                   cursor, batch = std::move(request.batch)](Stream& s) {
+  enqueue(stream, [encoder = encoder_.get(), id, version = version_, access = access_,
+                   stream_id = request.stream_id, cursor,
+                   batch = std::move(request.batch)](Stream& s) {
     if (!s.connection) {
       cursor->failed = true;
       return encoder->response_error(id, stream_not_open(stream_id));
     }
     // A cursor's entries cannot fail to encode, so an error means nothing ran (sqld
     // refuses such a batch when the request arrives).
-    if (const auto error = Executor(*s.connection, no_stored_sql(), version, s.cancellation.get())
-                               .batch(batch, *cursor->entries)) {
+    if (const auto error =
+            Executor(*s.connection, no_stored_sql(), version, s.cancellation.get(), access.get())
+                .batch(batch, *cursor->entries)) {
       cursor->failed = true;
       return encoder->response_error(id, *error);
     }

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 
 #include "engine/connection_pool.h"
 #include "hrana/executor.h"
@@ -51,6 +52,10 @@ class WsHost {
   // one is free (engine::ConnectionPool), or with nullopt if the server refuses.
   virtual void admit(
       std::function<void(std::optional<engine::ConnectionPool::Ticket>)> granted) = 0;
+  // The access a hello's credentials (its `jwt`, if any) give this connection's
+  // requests (null: everything), or the Error its hello_error reports.
+  virtual std::variant<std::shared_ptr<const AccessPolicy>, Error> authenticate(
+      const std::optional<std::string>& jwt) = 0;
   // A request failed in a way that ends the connection: a ProtocolError (close 1007 or
   // 1008 with its message), anything else (close 1011).
   virtual void fail(std::exception_ptr error) = 0;
@@ -114,6 +119,8 @@ class WsSession {
   WsHost& host_;
   std::unique_ptr<WsEncoder> encoder_;
   bool said_hello_ = false;
+  // Given by the last hello; each request keeps the one it arrived under.
+  std::shared_ptr<const AccessPolicy> access_;
   std::size_t pending_ = 0;
   SqlStore sqls_;
   std::unordered_map<std::int32_t, std::shared_ptr<Stream>> streams_;

@@ -50,6 +50,10 @@ class ManualHost final : public WsHost {
     });
   }
   void fail(std::exception_ptr error) override { failures.push_back(error); }
+  std::variant<std::shared_ptr<const AccessPolicy>, Error> authenticate(
+      const std::optional<std::string>&) override {
+    return std::shared_ptr<const AccessPolicy>();
+  }
   void admit(std::function<void(std::optional<engine::ConnectionPool::Ticket>)> granted) override {
     granted(engine::ConnectionPool::Ticket());  // no limit here
   }

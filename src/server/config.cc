@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <ostream>
 #include <stdexcept>
 
@@ -118,6 +119,27 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
       ->envname("SQLD_MAX_CONCURRENT_REQUESTS")
       ->capture_default_str();
 
+  std::string http_auth;
+  app.add_option("--http-auth", http_auth, "HTTP Basic authentication: basic:<base64 user:pass>")
+      ->envname("SQLD_HTTP_AUTH");
+  std::string auth_jwt_key_file;
+  app.add_option("--auth-jwt-key-file", auth_jwt_key_file,
+                 "File with the Ed25519 public key(s) JWTs are verified with (PEM or raw "
+                 "base64url); SQLD_AUTH_JWT_KEY may hold the key text instead")
+      ->envname("SQLD_AUTH_JWT_KEY_FILE");
+  app.add_flag("--enable-namespaces", config.enable_namespaces,
+               "Serve many databases, chosen per request by x-namespace-bin, x-namespace or "
+               "the Host header's first label");
+  std::string admin_listen_addr;
+  app.add_option("--admin-listen-addr", admin_listen_addr, "Address and port of the admin API")
+      ->envname("SQLD_ADMIN_LISTEN_ADDR");
+  std::string admin_auth_key;
+  app.add_option("--admin-auth-key", admin_auth_key,
+                 "Key admin requests must send as `Authorization: basic <key>`")
+      ->envname("LIBSQL_ADMIN_AUTH_KEY");
+  app.add_flag("--disable-metrics", config.disable_metrics, "Serve no metrics")
+      ->envname("LIBSQL_DISABLE_METRICS");
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // the program name
   try {
@@ -151,6 +173,25 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
     return ExitWith{2};
   }
   if (!http_self_url.empty()) config.http_self_url = http_self_url;
+  if (!http_auth.empty()) config.http_auth = http_auth;
+  if (!auth_jwt_key_file.empty()) config.auth_jwt_key_file = auth_jwt_key_file;
+  if (const char* key = std::getenv("SQLD_AUTH_JWT_KEY"); key != nullptr && *key != '\0') {
+    config.auth_jwt_key = key;
+  }
+  try {
+    if (!admin_listen_addr.empty())
+      config.admin_listen_addr = ListenAddress::parse(admin_listen_addr);
+  } catch (const std::invalid_argument& e) {
+    err << "error: --admin-listen-addr: " << e.what() << "\n";
+    return ExitWith{2};
+  }
+  if (!admin_auth_key.empty()) {
+    if (!config.admin_listen_addr) {
+      err << "error: --admin-auth-key needs --admin-listen-addr\n";
+      return ExitWith{2};
+    }
+    config.admin_auth_key = admin_auth_key;
+  }
   if (db_path.empty()) {
     err << "error: --db-path must not be empty\n";
     return ExitWith{2};

@@ -50,6 +50,21 @@ struct ServerConfig {
   // --max-concurrent-requests).
   std::uint32_t max_concurrent_requests = 128;
 
+  // Authentication (auth.h): HTTP Basic (--http-auth basic:<credential>) wins over JWT
+  // (--auth-jwt-key-file, else SQLD_AUTH_JWT_KEY holding the key text); neither: open.
+  std::optional<std::string> http_auth;
+  std::optional<std::filesystem::path> auth_jwt_key_file;
+  std::optional<std::string> auth_jwt_key;
+  // Namespaces chosen per request (x-namespace-bin, x-namespace, Host); off: every
+  // request uses `default`.
+  bool enable_namespaces = false;
+  // The admin API (create/delete/fork/config/stats of namespaces, /metrics); none: off.
+  std::optional<ListenAddress> admin_listen_addr;
+  // With it, admin requests need `Authorization: basic <key>`.
+  std::optional<std::string> admin_auth_key;
+  // GET /metrics on the admin port answers an empty body.
+  bool disable_metrics = false;
+
   std::filesystem::path default_database_file() const {
     return db_path / "dbs" / "default" / "data";
   }

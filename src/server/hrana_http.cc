@@ -48,6 +48,12 @@ HttpResponse error_response(const HttpRequest& request, std::exception_ptr error
   } catch (const hrana::ProtocolError& e) {
     // text/plain without a charset, exactly as sqld answers protocol errors.
     return make_response(request, http::status::bad_request, "text/plain", e.what());
+  } catch (const hrana::AccessDenied& e) {
+    // The whole request is refused, as sqld refuses it (its stream is gone too).
+    std::string body = R"({"error":)";
+    hrana::json::append_string(body, e.what());
+    body.push_back('}');
+    return json_response(request, std::move(body), http::status::forbidden);
   } catch (const hrana::StreamExpiredError& e) {
     const hrana::Error expired{e.what(), "STREAM_EXPIRED"};
     if (protobuf) {
@@ -94,13 +100,13 @@ asio::awaitable<HttpResponse> routed_not_found(HttpRequest& request) {
 
 }  // namespace
 
-HranaHttp::HranaHttp(asio::io_context& io, asio::thread_pool& blocking,
-                     engine::ConnectionPool& pool, HranaHttpOptions options)
+HranaHttp::HranaHttp(asio::io_context& io, asio::thread_pool& blocking, NamespaceStore& namespaces,
+                     RequestGate& gate, HranaHttpOptions options)
     : io_(io),
       blocking_(blocking),
-      pool_(pool),
+      namespaces_(namespaces),
+      gate_(gate),
       options_(std::move(options)),
-      streams_(pool),
       sweep_timer_(io) {}
 
 HranaHttp::~HranaHttp() = default;
@@ -143,11 +149,12 @@ void HranaHttp::add_routes(Router& router) {
 
 template <class Work>
 asio::awaitable<std::optional<std::invoke_result_t<Work&, hrana::RequestContext>>>
-HranaHttp::run_request(bool opens_connection, Work work) {
+HranaHttp::run_request(const RequestGate::Admitted& admitted, bool opens_connection, Work work) {
   hrana::RequestContext context;
   context.base_url = options_.self_url;
+  context.access = admitted.access;
   if (opens_connection) {
-    auto ticket = co_await admit(pool_);
+    auto ticket = co_await admit(admitted.ns->pool());
     if (!ticket) co_return std::nullopt;
     context.ticket = std::move(*ticket);
   }
@@ -161,12 +168,16 @@ HranaHttp::run_request(bool opens_connection, Work work) {
   co_return co_await run_blocking(blocking_, std::move(job), std::move(on_cancel));
 }
 
-asio::awaitable<HttpResponse> HranaHttp::pipeline(HttpRequest& request, hrana::Version version) {
+asio::awaitable<HttpResponse> HranaHttp::pipeline(HttpRequest& request, hrana::Version version,
+                                                  std::optional<std::string_view> named) {
   std::exception_ptr error;
   try {
+    auto gate = gate_.admit(request, named);
+    if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+    const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
     auto parsed = hrana::json::parse_pipeline_request(request.body());
-    auto body = co_await run_request(!parsed.baton, [&](hrana::RequestContext context) {
-      return hrana::run_json_pipeline(streams_, parsed, version, options_.budget,
+    auto body = co_await run_request(admitted, !parsed.baton, [&](hrana::RequestContext context) {
+      return hrana::run_json_pipeline(admitted.ns->streams(), parsed, version, options_.budget,
                                       std::move(context));
     });
     if (!body) co_return too_many_requests(request);
@@ -180,9 +191,12 @@ asio::awaitable<HttpResponse> HranaHttp::pipeline(HttpRequest& request, hrana::V
 asio::awaitable<HttpResponse> HranaHttp::cursor(HttpRequest& request) {
   std::exception_ptr error;
   try {
+    auto gate = gate_.admit(request);
+    if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+    const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
     auto parsed = hrana::json::parse_cursor_request(request.body());
-    auto body = co_await run_request(!parsed.baton, [&](hrana::RequestContext context) {
-      return hrana::run_json_cursor(streams_, parsed, std::move(context));
+    auto body = co_await run_request(admitted, !parsed.baton, [&](hrana::RequestContext context) {
+      return hrana::run_json_cursor(admitted.ns->streams(), parsed, std::move(context));
     });
     if (!body) co_return too_many_requests(request);
     co_return make_response(request, http::status::ok, "text/plain", std::move(*body));
@@ -195,9 +209,13 @@ asio::awaitable<HttpResponse> HranaHttp::cursor(HttpRequest& request) {
 asio::awaitable<HttpResponse> HranaHttp::protobuf_pipeline(HttpRequest& request) {
   std::exception_ptr error;
   try {
+    auto gate = gate_.admit(request);
+    if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+    const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
     auto parsed = hrana::protobuf::decode_pipeline_request(request.body());
-    auto body = co_await run_request(!parsed.baton, [&](hrana::RequestContext context) {
-      return hrana::protobuf::run_pipeline(streams_, parsed, options_.budget, std::move(context));
+    auto body = co_await run_request(admitted, !parsed.baton, [&](hrana::RequestContext context) {
+      return hrana::protobuf::run_pipeline(admitted.ns->streams(), parsed, options_.budget,
+                                           std::move(context));
     });
     if (!body) co_return too_many_requests(request);
     co_return make_response(request, http::status::ok, "application/x-protobuf", std::move(*body));
@@ -210,9 +228,12 @@ asio::awaitable<HttpResponse> HranaHttp::protobuf_pipeline(HttpRequest& request)
 asio::awaitable<HttpResponse> HranaHttp::protobuf_cursor(HttpRequest& request) {
   std::exception_ptr error;
   try {
+    auto gate = gate_.admit(request);
+    if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+    const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
     auto parsed = hrana::protobuf::decode_cursor_request(request.body());
-    auto body = co_await run_request(!parsed.baton, [&](hrana::RequestContext context) {
-      return hrana::protobuf::run_cursor(streams_, parsed, std::move(context));
+    auto body = co_await run_request(admitted, !parsed.baton, [&](hrana::RequestContext context) {
+      return hrana::protobuf::run_cursor(admitted.ns->streams(), parsed, std::move(context));
     });
     if (!body) co_return too_many_requests(request);
     co_return make_response(request, http::status::ok, "application/octet-stream",
@@ -226,9 +247,12 @@ asio::awaitable<HttpResponse> HranaHttp::protobuf_cursor(HttpRequest& request) {
 asio::awaitable<HttpResponse> HranaHttp::v1_execute(HttpRequest& request) {
   std::exception_ptr error;
   try {
+    auto gate = gate_.admit(request);
+    if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+    const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
     auto stmt = hrana::json::parse_v1_execute_request(request.body());
-    auto response = co_await run_request(true, [&](hrana::RequestContext context) {
-      return hrana::run_v1_execute(pool_, stmt, options_.budget, std::move(context));
+    auto response = co_await run_request(admitted, true, [&](hrana::RequestContext context) {
+      return hrana::run_v1_execute(admitted.ns->pool(), stmt, options_.budget, std::move(context));
     });
     if (!response) co_return too_many_requests(request);
     const auto status = response->error ? v1_status(response->error->code) : http::status::ok;
@@ -242,9 +266,12 @@ asio::awaitable<HttpResponse> HranaHttp::v1_execute(HttpRequest& request) {
 asio::awaitable<HttpResponse> HranaHttp::v1_batch(HttpRequest& request) {
   std::exception_ptr error;
   try {
+    auto gate = gate_.admit(request);
+    if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+    const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
     auto batch = hrana::json::parse_v1_batch_request(request.body());
-    auto response = co_await run_request(true, [&](hrana::RequestContext context) {
-      return hrana::run_v1_batch(pool_, batch, options_.budget, std::move(context));
+    auto response = co_await run_request(admitted, true, [&](hrana::RequestContext context) {
+      return hrana::run_v1_batch(admitted.ns->pool(), batch, options_.budget, std::move(context));
     });
     if (!response) co_return too_many_requests(request);
     const auto status = response->error ? v1_status(response->error->code) : http::status::ok;
@@ -258,8 +285,11 @@ asio::awaitable<HttpResponse> HranaHttp::v1_batch(HttpRequest& request) {
 asio::awaitable<HttpResponse> HranaHttp::legacy(HttpRequest& request) {
   std::exception_ptr error;
   try {
-    auto response = co_await run_request(true, [&](hrana::RequestContext context) {
-      return hrana::run_legacy_request(pool_, request.body(), std::move(context));
+    auto gate = gate_.admit(request);
+    if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+    const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
+    auto response = co_await run_request(admitted, true, [&](hrana::RequestContext context) {
+      return hrana::run_legacy_request(admitted.ns->pool(), request.body(), std::move(context));
     });
     if (!response) co_return too_many_requests(request);
     co_return make_response(request, static_cast<http::status>(response->status),
@@ -285,15 +315,8 @@ asio::awaitable<HttpResponse> HranaHttp::dev_pipeline(HttpRequest& request) {
     }
     co_return HttpResponse(http::status::not_found, request.version());
   }
-  // Only the default namespace exists until namespaces are enabled.
-  if (name != "default") {
-    std::string body = R"({"error":)";
-    hrana::json::append_string(body, "Namespace `" + std::string(name) + "` doesn't exist");
-    body.push_back('}');
-    co_return json_response(request, std::move(body), http::status::not_found);
-  }
   co_return co_await pipeline(
-      request, tail == "/v2/pipeline" ? hrana::Version::kHrana2 : hrana::Version::kHrana3);
+      request, tail == "/v2/pipeline" ? hrana::Version::kHrana2 : hrana::Version::kHrana3, name);
 }
 
 void HranaHttp::start() { schedule_sweep(); }
@@ -304,7 +327,9 @@ void HranaHttp::schedule_sweep() {
   sweep_timer_.expires_after(std::chrono::seconds(1));
   sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: the server is stopping
-    asio::post(blocking_, [this] { streams_.expire_idle(); });
+    asio::post(blocking_, [this] {
+      for (const auto& ns : namespaces_.open_namespaces()) ns->streams().expire_idle();
+    });
     schedule_sweep();
   });
 }

@@ -55,14 +55,16 @@ websocket::close_reason close_reason(websocket::close_code code, std::string_vie
 
 class WsConnection final : public hrana::WsHost, public std::enable_shared_from_this<WsConnection> {
  public:
-  WsConnection(WebSocket ws, asio::thread_pool& blocking, engine::ConnectionPool& pool,
-               hrana::WsSubprotocol subprotocol, hrana::json::ResponseBudget budget)
+  WsConnection(WebSocket ws, asio::thread_pool& blocking, const RequestGate& gate,
+               std::shared_ptr<Namespace> ns, hrana::WsSubprotocol subprotocol,
+               hrana::json::ResponseBudget budget)
       : ws_(std::move(ws)),
         blocking_(blocking),
-        pool_(pool),
+        gate_(gate),
+        ns_(std::move(ns)),
         wake_writer_(ws_.get_executor()),
         resume_reader_(ws_.get_executor()),
-        session_(pool, subprotocol, budget, *this) {}
+        session_(ns_->pool(), subprotocol, budget, *this) {}
 
   asio::awaitable<void> run() {
     asio::co_spawn(ws_.get_executor(), write_loop(shared_from_this()), asio::detached);
@@ -94,9 +96,14 @@ class WsConnection final : public hrana::WsHost, public std::enable_shared_from_
     asio::co_spawn(
         ws_.get_executor(),
         [self = shared_from_this(), granted = std::move(granted)]() -> asio::awaitable<void> {
-          granted(co_await server::admit(self->pool_));
+          granted(co_await server::admit(self->ns_->pool()));
         },
         asio::detached);
+  }
+
+  std::variant<std::shared_ptr<const hrana::AccessPolicy>, hrana::Error> authenticate(
+      const std::optional<std::string>& jwt) override {
+    return gate_.admit_hello(ns_, jwt);
   }
 
   void fail(std::exception_ptr error) override {
@@ -106,6 +113,9 @@ class WsConnection final : public hrana::WsHost, public std::enable_shared_from_
       const bool undecodable = e.kind() == hrana::ProtocolError::Kind::kDecode;
       close(undecodable ? websocket::close_code::bad_payload : websocket::close_code::policy_error,
             e.what());
+    } catch (const hrana::AccessDenied& e) {
+      // sqld drops the TCP connection here; a close that says why is kinder.
+      close(websocket::close_code::policy_error, e.what());
     } catch (const std::exception&) {
       close(websocket::close_code::internal_error, "Internal server error");
     }
@@ -202,7 +212,8 @@ class WsConnection final : public hrana::WsHost, public std::enable_shared_from_
 
   WebSocket ws_;
   asio::thread_pool& blocking_;
-  engine::ConnectionPool& pool_;
+  const RequestGate& gate_;
+  std::shared_ptr<Namespace> ns_;     // declared before session_: its pool outlives the streams
   asio::steady_timer wake_writer_;    // cancelled when there is something to write
   asio::steady_timer resume_reader_;  // cancelled when reading may go on
   hrana::WsSession session_;
@@ -239,6 +250,15 @@ asio::awaitable<void> HranaWs::accept(beast::tcp_stream stream, HttpRequest requ
     co_return;
   }
 
+  auto chosen = gate_.namespace_of(request);
+  if (auto* refused = std::get_if<HttpResponse>(&chosen)) {
+    refused->keep_alive(false);
+    refused->prepare_payload();
+    stream.expires_after(std::chrono::seconds(30));
+    co_await http::async_write(stream, *refused, kAwait);
+    co_return;
+  }
+
   WebSocket ws(std::move(stream));
   ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws.set_option(websocket::stream_base::decorator(
@@ -251,8 +271,9 @@ asio::awaitable<void> HranaWs::accept(beast::tcp_stream stream, HttpRequest requ
   auto [ec] = co_await ws.async_accept(request, kAwait);
   if (ec) co_return;
 
-  auto connection =
-      std::make_shared<WsConnection>(std::move(ws), blocking_, pool_, *subprotocol, budget_);
+  auto connection = std::make_shared<WsConnection>(
+      std::move(ws), blocking_, gate_, std::move(std::get<std::shared_ptr<Namespace>>(chosen)),
+      *subprotocol, budget_);
   co_await connection->run();
 }
 

@@ -13,24 +13,25 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
-#include "engine/connection_pool.h"
 #include "hrana/json_results.h"
 #include "server/http_listener.h"
+#include "server/request_gate.h"
 
 namespace libsql::server {
 
 class HranaWs {
  public:
-  HranaWs(boost::asio::thread_pool& blocking, engine::ConnectionPool& pool,
-          hrana::json::ResponseBudget budget)
-      : blocking_(blocking), pool_(pool), budget_(budget) {}
+  HranaWs(boost::asio::thread_pool& blocking, RequestGate& gate, hrana::json::ResponseBudget budget)
+      : blocking_(blocking), gate_(gate), budget_(budget) {}
 
-  // Serves one upgrade request to its end (an HttpListener UpgradeHandler).
+  // Serves one upgrade request to its end (an HttpListener UpgradeHandler). The
+  // request's headers choose the namespace (a missing one is answered 404 before the
+  // upgrade); the hello's jwt, the credential.
   boost::asio::awaitable<void> accept(boost::beast::tcp_stream stream, HttpRequest request);
 
  private:
   boost::asio::thread_pool& blocking_;
-  engine::ConnectionPool& pool_;
+  RequestGate& gate_;
   hrana::json::ResponseBudget budget_;
 };
 

@@ -7,12 +7,18 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "hrana/json_writer.h"
 #include "libsql/error.h"
+#include "server/blocking.h"
+#include "server/jwt.h"
 #include "sql/dialect.h"
+#include "sql/dump.h"
 
 namespace libsql::server {
 
@@ -21,24 +27,56 @@ namespace http = boost::beast::http;
 
 namespace {
 
-engine::Database open_default_database(const ServerConfig& config) {
-  const auto file = config.default_database_file();
-  std::error_code ec;
-  std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) {
-    throw Error(PrimaryCode::kCantOpen, "cannot create data directory " +
-                                            file.parent_path().string() + ": " + ec.message());
+// sqld's per-connection defaults: values up to 5 MB (its max_row_size), and its
+// 5-second transaction timeout for whoever holds the write lock while others wait. Each
+// namespace gets its own write arbiter.
+engine::OpenOptions namespace_open_options() {
+  return {.max_value_bytes = 5'000'000,
+          .arbiter = engine::WriteArbiter::make({.transaction_timeout = std::chrono::seconds(5),
+                                                 .max_wait = std::chrono::seconds(15)}),
+          .dialect = sql::libsql_dialect()};
+}
+
+std::string read_key_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(PrimaryCode::kCantOpen,
+                "Could not read file with JWT key(s): " + path.string() + ": " +
+                    std::error_code(errno, std::generic_category()).message());
   }
-  // sqld's per-connection defaults: values up to 5 MB (its max_row_size), and its
-  // 5-second transaction timeout for whoever holds the write lock while others wait.
-  engine::Database database(
-      file.string(),
-      {.max_value_bytes = 5'000'000,
-       .arbiter = engine::WriteArbiter::make(
-           {.transaction_timeout = std::chrono::seconds(5), .max_wait = std::chrono::seconds(15)}),
-       .dialect = sql::libsql_dialect()});
-  database.connect();  // creates the file, or proves an existing one is a database
-  return database;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// sqld's order: HTTP Basic, else JWT (the key file before SQLD_AUTH_JWT_KEY), else open.
+AuthStrategy auth_strategy(const ServerConfig& config) {
+  try {
+    if (config.http_auth) {
+      // The official clients send `Bearer <authToken>`: let them in with the credential.
+      return AuthStrategy::http_basic(parse_http_auth_flag(*config.http_auth),
+                                      AuthStrategy::BasicSchemes::kBasicOrBearer);
+    }
+    if (config.auth_jwt_key_file) {
+      return AuthStrategy::jwt(parse_jwt_keys(read_key_file(*config.auth_jwt_key_file)));
+    }
+    if (config.auth_jwt_key) return AuthStrategy::jwt(parse_jwt_keys(*config.auth_jwt_key));
+  } catch (const std::invalid_argument& e) {
+    throw Error(
+        PrimaryCode::kMisuse,
+        std::string(config.http_auth ? "--http-auth: " : "Could not parse JWT decoding key(s): ") +
+            e.what());
+  }
+  return AuthStrategy::disabled();
+}
+
+NamespaceStore& with_default_namespace(NamespaceStore& store) {
+  // The default namespace always exists, as in sqld; opening it proves the file is a
+  // database (or fails the start with a clear error).
+  std::shared_ptr<Namespace> ns = store.find("default");
+  if (!ns) ns = store.create("default", {});
+  engine::PooledConnection proof(ns->pool());
+  return store;
 }
 
 }  // namespace
@@ -49,14 +87,20 @@ unsigned blocking_threads() { return std::max(16u, 4 * std::thread::hardware_con
 
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
-      pool_(open_default_database(config_), {.max_idle = 64,
-                                             .max_open = config_.max_concurrent_connections,
-                                             .max_waiting = config_.max_concurrent_requests}),
+      namespaces_({.db_path = config_.db_path,
+                   .open_options = namespace_open_options,
+                   .limits = {.max_idle = 64,
+                              .max_open = config_.max_concurrent_connections,
+                              .max_waiting = config_.max_concurrent_requests}}),
+      gate_(with_default_namespace(namespaces_), auth_strategy(config_), config_.enable_namespaces),
       responses_(config_.max_total_response_size),
       blocking_(blocking_threads()),
-      hrana_http_(io_, blocking_, pool_,
+      hrana_http_(io_, blocking_, namespaces_, gate_,
                   HranaHttpOptions{response_budget(), config_.http_self_url}),
-      hrana_ws_(blocking_, pool_, response_budget()) {
+      hrana_ws_(blocking_, gate_, response_budget()),
+      admin_api_(
+          blocking_, namespaces_, metrics_,
+          {.auth_key = config_.admin_auth_key, .metrics_enabled = !config_.disable_metrics}) {
   add_routes();
   listener_ = std::make_unique<HttpListener>(
       io_, config_.http_listen_addr,
@@ -64,6 +108,12 @@ Server::Server(ServerConfig config)
       [this](boost::beast::tcp_stream stream, HttpRequest request) {
         return hrana_ws_.accept(std::move(stream), std::move(request));
       });
+  if (config_.admin_listen_addr) {
+    admin_api_.add_routes(admin_router_);
+    admin_listener_ = std::make_unique<HttpListener>(
+        io_, *config_.admin_listen_addr,
+        [this](HttpRequest& request) { return admin_api_.handle(request, admin_router_); });
+  }
   if (config_.hrana_listen_addr) {
     // sqld drops anything but a WebSocket handshake here; we say why.
     hrana_listener_ = std::make_unique<HttpListener>(
@@ -78,6 +128,11 @@ Server::Server(ServerConfig config)
           return hrana_ws_.accept(std::move(stream), std::move(request));
         });
   }
+}
+
+std::optional<std::uint16_t> Server::admin_port() const {
+  if (!admin_listener_) return std::nullopt;
+  return admin_listener_->port();
 }
 
 std::optional<std::uint16_t> Server::hrana_port() const {
@@ -106,12 +161,42 @@ void Server::add_routes() {
                 response.body() = version_line();
                 co_return response;
               });
+  router_.add(http::verb::get, "/dump", [this](HttpRequest& request) { return dump(request); });
   hrana_http_.add_routes(router_);
+}
+
+asio::awaitable<HttpResponse> Server::dump(HttpRequest& request) {
+  auto gate = gate_.admit(request);
+  if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+  const RequestGate::Admitted admitted = std::get<RequestGate::Admitted>(gate);
+  const std::string_view target = request.target();
+  const bool preserve_rowids = target.find("preserve_row_ids=true") != std::string_view::npos;
+  // sqld answers the dump without a content type; a SQL script is text.
+  HttpResponse response(http::status::ok, request.version());
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  try {
+    response.body() = co_await run_blocking(blocking_, [&admitted, preserve_rowids] {
+      engine::PooledConnection connection(admitted.ns->pool());
+      return sql::dump_to_string(
+          connection.get(),
+          {.rowids = preserve_rowids ? sql::RowidPolicy::kAlways : sql::RowidPolicy::kWhenNeeded});
+    });
+  } catch (const std::exception& e) {
+    HttpResponse failed(http::status::internal_server_error, request.version());
+    failed.set(http::field::content_type, "application/json");
+    std::string body = R"({"error":)";
+    hrana::json::append_string(body, std::string("Internal Error: `") + e.what() + "`");
+    body.push_back('}');
+    failed.body() = std::move(body);
+    co_return failed;
+  }
+  co_return response;
 }
 
 void Server::run(unsigned threads) {
   listener_->start();
   if (hrana_listener_) hrana_listener_->start();
+  if (admin_listener_) admin_listener_->start();
   hrana_http_.start();
   std::vector<std::jthread> workers;
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { io_.run(); });
@@ -121,6 +206,7 @@ void Server::run(unsigned threads) {
 void Server::stop() {
   listener_->stop();
   if (hrana_listener_) hrana_listener_->stop();
+  if (admin_listener_) admin_listener_->stop();
   hrana_http_.stop();
   io_.stop();
 }

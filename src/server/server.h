@@ -12,12 +12,15 @@
 #include <cstdint>
 #include <memory>
 
-#include "engine/connection_pool.h"
 #include "hrana/response_meter.h"
+#include "server/admin_api.h"
 #include "server/config.h"
 #include "server/hrana_http.h"
 #include "server/hrana_ws.h"
 #include "server/http_listener.h"
+#include "server/metrics.h"
+#include "server/namespaces.h"
+#include "server/request_gate.h"
 #include "server/router.h"
 
 namespace libsql::server {
@@ -36,23 +39,31 @@ class Server {
   std::uint16_t http_port() const { return listener_->port(); }
   // The WebSocket-only port, if --hrana-listen-addr was given.
   std::optional<std::uint16_t> hrana_port() const;
+  // The admin API's port, if --admin-listen-addr was given.
+  std::optional<std::uint16_t> admin_port() const;
   const ServerConfig& config() const { return config_; }
 
  private:
   void add_routes();
+  boost::asio::awaitable<HttpResponse> dump(HttpRequest& request);
   hrana::json::ResponseBudget response_budget();
 
   ServerConfig config_;
-  engine::ConnectionPool pool_;
+  Metrics metrics_;
+  NamespaceStore namespaces_;
+  RequestGate gate_;
   hrana::ResponseMeter responses_;  // every response being built, against the total limit
   boost::asio::io_context io_;
   // Declared after what its tasks use, so it is joined (destroyed) before them.
   boost::asio::thread_pool blocking_;
   HranaHttp hrana_http_;
   HranaWs hrana_ws_;
+  AdminApi admin_api_;
   Router router_;
+  Router admin_router_;
   std::unique_ptr<HttpListener> listener_;
   std::unique_ptr<HttpListener> hrana_listener_;  // --hrana-listen-addr: WebSocket only
+  std::unique_ptr<HttpListener> admin_listener_;  // --admin-listen-addr
 };
 
 }  // namespace libsql::server
