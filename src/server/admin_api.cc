@@ -257,9 +257,10 @@ asio::awaitable<HttpResponse> AdminApi::metrics(HttpRequest& request) {
   // Gauges that describe state are read now, off the network thread (file sizes).
   auto text = co_await run_blocking(blocking_, [this] {
     for (const auto& ns : namespaces_.open_namespaces()) {
-      const auto series = metrics_.for_namespace(ns->name());
+      const auto& series = ns->metrics();
       series->database_size_bytes.set(static_cast<std::int64_t>(ns->size_bytes()));
       series->open_connections.set(static_cast<std::int64_t>(ns->pool().open_count()));
+      series->open_streams.set(static_cast<std::int64_t>(ns->streams().open_count()));
     }
     return metrics_.render();
   });
@@ -314,7 +315,6 @@ asio::awaitable<HttpResponse> AdminApi::namespaces_route(HttpRequest& request) {
     try {
       if (parts.size() == 1) {
         namespaces_.remove(name);
-        metrics_.forget_namespace(name);
         return ok();
       }
       if (action == "create") {

@@ -175,12 +175,13 @@ asio::awaitable<HttpResponse> HranaHttp::pipeline(HttpRequest& request, hrana::V
     auto gate = gate_.admit(request, named);
     if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
     const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
+    RequestRecord record(admitted.ns->metrics(), RequestKind::kHttpPipeline);
     auto parsed = hrana::json::parse_pipeline_request(request.body());
     auto body = co_await run_request(admitted, !parsed.baton, [&](hrana::RequestContext context) {
       return hrana::run_json_pipeline(admitted.ns->streams(), parsed, version, options_.budget,
                                       std::move(context));
     });
-    if (!body) co_return too_many_requests(request);
+    if (!body) co_return record.failed(too_many_requests(request));
     co_return json_response(request, std::move(*body));
   } catch (...) {
     error = std::current_exception();
@@ -194,11 +195,12 @@ asio::awaitable<HttpResponse> HranaHttp::cursor(HttpRequest& request) {
     auto gate = gate_.admit(request);
     if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
     const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
+    RequestRecord record(admitted.ns->metrics(), RequestKind::kHttpCursor);
     auto parsed = hrana::json::parse_cursor_request(request.body());
     auto body = co_await run_request(admitted, !parsed.baton, [&](hrana::RequestContext context) {
       return hrana::run_json_cursor(admitted.ns->streams(), parsed, std::move(context));
     });
-    if (!body) co_return too_many_requests(request);
+    if (!body) co_return record.failed(too_many_requests(request));
     co_return make_response(request, http::status::ok, "text/plain", std::move(*body));
   } catch (...) {
     error = std::current_exception();
@@ -212,12 +214,13 @@ asio::awaitable<HttpResponse> HranaHttp::protobuf_pipeline(HttpRequest& request)
     auto gate = gate_.admit(request);
     if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
     const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
+    RequestRecord record(admitted.ns->metrics(), RequestKind::kHttpPipeline);
     auto parsed = hrana::protobuf::decode_pipeline_request(request.body());
     auto body = co_await run_request(admitted, !parsed.baton, [&](hrana::RequestContext context) {
       return hrana::protobuf::run_pipeline(admitted.ns->streams(), parsed, options_.budget,
                                            std::move(context));
     });
-    if (!body) co_return too_many_requests(request);
+    if (!body) co_return record.failed(too_many_requests(request));
     co_return make_response(request, http::status::ok, "application/x-protobuf", std::move(*body));
   } catch (...) {
     error = std::current_exception();
@@ -231,11 +234,12 @@ asio::awaitable<HttpResponse> HranaHttp::protobuf_cursor(HttpRequest& request) {
     auto gate = gate_.admit(request);
     if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
     const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
+    RequestRecord record(admitted.ns->metrics(), RequestKind::kHttpCursor);
     auto parsed = hrana::protobuf::decode_cursor_request(request.body());
     auto body = co_await run_request(admitted, !parsed.baton, [&](hrana::RequestContext context) {
       return hrana::protobuf::run_cursor(admitted.ns->streams(), parsed, std::move(context));
     });
-    if (!body) co_return too_many_requests(request);
+    if (!body) co_return record.failed(too_many_requests(request));
     co_return make_response(request, http::status::ok, "application/octet-stream",
                             std::move(*body));
   } catch (...) {
@@ -250,12 +254,14 @@ asio::awaitable<HttpResponse> HranaHttp::v1_execute(HttpRequest& request) {
     auto gate = gate_.admit(request);
     if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
     const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
+    RequestRecord record(admitted.ns->metrics(), RequestKind::kHttpV1);
     auto stmt = hrana::json::parse_v1_execute_request(request.body());
     auto response = co_await run_request(admitted, true, [&](hrana::RequestContext context) {
       return hrana::run_v1_execute(admitted.ns->pool(), stmt, options_.budget, std::move(context));
     });
-    if (!response) co_return too_many_requests(request);
+    if (!response) co_return record.failed(too_many_requests(request));
     const auto status = response->error ? v1_status(response->error->code) : http::status::ok;
+    if (status != http::status::ok) record.fail();
     co_return json_response(request, std::move(response->body), status);
   } catch (...) {
     error = std::current_exception();
@@ -269,12 +275,14 @@ asio::awaitable<HttpResponse> HranaHttp::v1_batch(HttpRequest& request) {
     auto gate = gate_.admit(request);
     if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
     const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
+    RequestRecord record(admitted.ns->metrics(), RequestKind::kHttpV1);
     auto batch = hrana::json::parse_v1_batch_request(request.body());
     auto response = co_await run_request(admitted, true, [&](hrana::RequestContext context) {
       return hrana::run_v1_batch(admitted.ns->pool(), batch, options_.budget, std::move(context));
     });
-    if (!response) co_return too_many_requests(request);
+    if (!response) co_return record.failed(too_many_requests(request));
     const auto status = response->error ? v1_status(response->error->code) : http::status::ok;
+    if (status != http::status::ok) record.fail();
     co_return json_response(request, std::move(response->body), status);
   } catch (...) {
     error = std::current_exception();
@@ -288,10 +296,11 @@ asio::awaitable<HttpResponse> HranaHttp::legacy(HttpRequest& request) {
     auto gate = gate_.admit(request);
     if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
     const RequestGate::Admitted& admitted = std::get<RequestGate::Admitted>(gate);
+    RequestRecord record(admitted.ns->metrics(), RequestKind::kLegacyHttp);
     auto response = co_await run_request(admitted, true, [&](hrana::RequestContext context) {
       return hrana::run_legacy_request(admitted.ns->pool(), request.body(), std::move(context));
     });
-    if (!response) co_return too_many_requests(request);
+    if (!response) co_return record.failed(too_many_requests(request));
     co_return make_response(request, static_cast<http::status>(response->status),
                             response->content_type, std::move(response->body));
   } catch (...) {

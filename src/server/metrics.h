@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -200,6 +201,42 @@ class LatencyTimer {
   LatencyHistogram* histogram_ = nullptr;
   std::shared_ptr<const void> keep_alive_;
   std::chrono::steady_clock::time_point started_;
+};
+
+// Counts one request on a namespace's series: always its latency, when it ends; as an
+// error when it ends by an exception or was marked failed.
+class RequestRecord {
+ public:
+  RequestRecord(std::shared_ptr<NamespaceMetrics> metrics, RequestKind kind)
+      : metrics_(std::move(metrics)),
+        kind_(kind),
+        exceptions_(std::uncaught_exceptions()),
+        start_(std::chrono::steady_clock::now()) {
+    metrics_->requests(kind_).increment();
+  }
+  ~RequestRecord() {
+    metrics_->request_latency_seconds.observe(std::chrono::steady_clock::now() - start_);
+    if (failed_ || std::uncaught_exceptions() > exceptions_) {
+      metrics_->request_errors(kind_).increment();
+    }
+  }
+  RequestRecord(const RequestRecord&) = delete;
+  RequestRecord& operator=(const RequestRecord&) = delete;
+
+  void fail() noexcept { failed_ = true; }
+  // Marks the request failed and passes `response` on.
+  template <class Response>
+  Response failed(Response response) {
+    failed_ = true;
+    return response;
+  }
+
+ private:
+  std::shared_ptr<NamespaceMetrics> metrics_;
+  RequestKind kind_;
+  int exceptions_;
+  std::chrono::steady_clock::time_point start_;
+  bool failed_ = false;
 };
 
 }  // namespace libsql::server

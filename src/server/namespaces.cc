@@ -111,8 +111,12 @@ NamespaceError NamespaceError::already_exists(std::string_view name) {
 }
 
 Namespace::Namespace(std::string name, fs::path directory, engine::OpenOptions options,
-                     engine::ConnectionPool::Limits limits, NamespaceConfig config)
-    : name_(std::move(name)), directory_(std::move(directory)), config_(std::move(config)) {
+                     engine::ConnectionPool::Limits limits, NamespaceConfig config,
+                     std::shared_ptr<NamespaceMetrics> metrics)
+    : name_(std::move(name)),
+      directory_(std::move(directory)),
+      config_(std::move(config)),
+      metrics_(std::move(metrics)) {
   // Checked on every open: a deleted namespace's pool must not make a new file where a
   // namespace of the same name may be created next.
   auto user_hook = std::move(options.on_open);
@@ -197,8 +201,11 @@ std::shared_ptr<Namespace> NamespaceStore::open_locked(const std::string& name) 
   const fs::path directory = directory_of(name);
   std::error_code ec;
   if (!fs::is_regular_file(directory / "data", ec)) return nullptr;
-  auto opened = std::make_shared<Namespace>(name, directory, options_.open_options(),
-                                            options_.limits, read_config(directory));
+  auto metrics = options_.metrics != nullptr ? options_.metrics->for_namespace(name)
+                                             : std::make_shared<NamespaceMetrics>(name);
+  auto opened =
+      std::make_shared<Namespace>(name, directory, options_.open_options(), options_.limits,
+                                  read_config(directory), std::move(metrics));
   open_.emplace(name, opened);
   return opened;
 }
@@ -287,6 +294,7 @@ void NamespaceStore::remove(std::string_view name) {
       options_.db_path / "dbs" /
       (std::string(kTrashPrefix) + doomed->name() + "-" + std::to_string(++trash_counter_));
   doomed->deleted_ = true;
+  if (options_.metrics != nullptr) options_.metrics->forget_namespace(doomed->name());
   fs::rename(doomed->directory(), trash);
   doomed->trash_ = trash;
   // Idle connections close now; the files go when the last request lets go of it.

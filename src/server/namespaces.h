@@ -27,6 +27,7 @@
 
 #include "engine/connection_pool.h"
 #include "hrana/http_streams.h"
+#include "server/metrics.h"
 
 namespace libsql::server {
 
@@ -64,7 +65,8 @@ struct NamespaceConfig {
 class Namespace {
  public:
   Namespace(std::string name, std::filesystem::path directory, engine::OpenOptions options,
-            engine::ConnectionPool::Limits limits, NamespaceConfig config);
+            engine::ConnectionPool::Limits limits, NamespaceConfig config,
+            std::shared_ptr<NamespaceMetrics> metrics);
   ~Namespace();
   Namespace(const Namespace&) = delete;
   Namespace& operator=(const Namespace&) = delete;
@@ -74,6 +76,7 @@ class Namespace {
   std::filesystem::path database_file() const { return directory_ / "data"; }
   engine::ConnectionPool& pool() noexcept { return *pool_; }
   hrana::HttpStreams& streams() noexcept { return *streams_; }
+  const std::shared_ptr<NamespaceMetrics>& metrics() const noexcept { return metrics_; }
 
   NamespaceConfig config() const;
   // Saves `config` and applies it: blocks at once, the size limit to every connection
@@ -96,6 +99,7 @@ class Namespace {
   NamespaceConfig config_;
   std::unique_ptr<engine::ConnectionPool> pool_;
   std::unique_ptr<hrana::HttpStreams> streams_;
+  std::shared_ptr<NamespaceMetrics> metrics_;
   std::atomic<bool> deleted_{false};
   // Where the directory went when the namespace was deleted: removed with the object.
   std::optional<std::filesystem::path> trash_;
@@ -107,6 +111,8 @@ struct NamespaceStoreOptions {
   // own write arbiter).
   std::function<engine::OpenOptions()> open_options;
   engine::ConnectionPool::Limits limits;
+  // Where each namespace's series live; null: each keeps its own, rendered nowhere.
+  Metrics* metrics = nullptr;
 };
 
 class NamespaceStore {

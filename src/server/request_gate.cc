@@ -192,7 +192,7 @@ std::variant<RequestGate::Admitted, HttpResponse> RequestGate::admit(
     return json_error(request, http::status::not_found,
                       NamespaceError::not_found(ns->name()).what());
   }
-  Admitted admitted{ns, policy(ns, principal), rights};
+  Admitted admitted{ns, namespace_access_policy(ns, rights), rights};
   return admitted;
 }
 
@@ -207,12 +207,12 @@ std::variant<std::shared_ptr<const hrana::AccessPolicy>, hrana::Error> RequestGa
     // says why is kinder, and tells nothing a 404 would not.
     return hrana::Error{NamespaceError::not_found(ns->name()).what(), "NAMESPACE_DOESNT_EXIST"};
   }
-  return policy(ns, principal);
+  return namespace_access_policy(ns, principal.access_to(ns->name()));
 }
 
-std::shared_ptr<const hrana::AccessPolicy> RequestGate::policy(const std::shared_ptr<Namespace>& ns,
-                                                               const Principal& principal) const {
-  return std::make_shared<NamespaceAccess>(ns, principal.access_to(ns->name()));
+std::shared_ptr<const hrana::AccessPolicy> namespace_access_policy(std::shared_ptr<Namespace> ns,
+                                                                   Access rights) {
+  return std::make_shared<NamespaceAccess>(std::move(ns), rights);
 }
 
 }  // namespace libsql::server

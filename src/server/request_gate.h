@@ -42,6 +42,14 @@ NamespaceChoice choose_namespace(std::optional<std::string_view> namespace_bin,
 // "Operation was blocked" with the admin's reason, as sqld words it.
 hrana::Error blocked_error(const std::optional<std::string>& reason);
 
+// The policy statements on `ns` are checked against for a caller with `rights`: a
+// statement the classifier does not call read-only needs Write, any other Read
+// (AccessDenied, sqld's 403 message, when missing); then the namespace's blocks, read at
+// each check (BLOCKED). A caller with read and write on an unblocked namespace costs no
+// classification.
+std::shared_ptr<const hrana::AccessPolicy> namespace_access_policy(std::shared_ptr<Namespace> ns,
+                                                                   Access rights);
+
 class RequestGate {
  public:
   RequestGate(NamespaceStore& store, AuthStrategy auth, bool namespaces_enabled)
@@ -66,9 +74,6 @@ class RequestGate {
   bool namespaces_enabled() const noexcept { return namespaces_enabled_; }
 
  private:
-  std::shared_ptr<const hrana::AccessPolicy> policy(const std::shared_ptr<Namespace>& ns,
-                                                    const Principal& principal) const;
-
   NamespaceStore& store_;
   const AuthStrategy auth_;
   const bool namespaces_enabled_;
