@@ -157,6 +157,10 @@ void WsSession::hello(const WsHello& hello) {
   if (said_hello_) require_version(version_, Version::kHrana2, "Repeated hello message");
   auto outcome = host_.authenticate(hello.jwt);
   if (const auto* error = std::get_if<Error>(&outcome)) {
+    // A failed hello ends what an earlier one granted: requests now fail as sent before
+    // any hello.
+    said_hello_ = false;
+    access_.reset();
     host_.send(encoder_->hello_error(*error));
     return;
   }

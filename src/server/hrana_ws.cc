@@ -122,12 +122,12 @@ class WsConnection final : public hrana::WsHost, public std::enable_shared_from_
   }
 
  private:
-  // Ends the connection: queued responses are dropped, the close frame goes next.
+  // Ends the connection: what is already queued (e.g. a hello_error, answers to requests
+  // before the one that broke the protocol) still goes out, then the close frame;
+  // nothing is queued after it.
   void close(websocket::close_code code, std::string_view reason) {
     if (close_) return;
     close_ = close_reason(code, reason);
-    outgoing_.clear();
-    queued_bytes_ = 0;
     wake_writer_.cancel();
     resume_reader_.cancel();
   }
@@ -190,7 +190,7 @@ class WsConnection final : public hrana::WsHost, public std::enable_shared_from_
   static asio::awaitable<void> write_loop(std::shared_ptr<WsConnection> self) {
     WsConnection& c = *self;
     while (true) {
-      if (c.close_) {
+      if (c.close_ && c.outgoing_.empty()) {
         co_await c.ws_.async_close(*c.close_, kAwait);
         co_return;
       }
