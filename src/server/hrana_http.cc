@@ -15,6 +15,7 @@
 #include "hrana/legacy_api.h"
 #include "hrana/pipeline.h"
 #include "hrana/protobuf_codec.h"
+#include "libsql/error.h"
 #include "server/admission.h"
 #include "server/blocking.h"
 
@@ -54,6 +55,11 @@ HttpResponse error_response(const HttpRequest& request, std::exception_ptr error
     hrana::json::append_string(body, e.what());
     body.push_back('}');
     return json_response(request, std::move(body), http::status::forbidden);
+  } catch (const NamespaceError& e) {
+    std::string body = R"({"error":)";
+    hrana::json::append_string(body, e.what());
+    body.push_back('}');
+    return json_response(request, std::move(body), http::status::not_found);
   } catch (const hrana::StreamExpiredError& e) {
     const hrana::Error expired{e.what(), "STREAM_EXPIRED"};
     if (protobuf) {
@@ -163,7 +169,16 @@ HranaHttp::run_request(const RequestGate::Admitted& admitted, bool opens_connect
   // Both named, not temporaries inside the co_await: GCC 12 copies such temporaries into
   // the coroutine frame bit by bit and then destroys both copies, so the context's ticket
   // would be given back twice and the cancellation released twice (ASan: use after free).
-  auto job = [&work, context = std::move(context)]() mutable { return work(std::move(context)); };
+  auto job = [&work, context = std::move(context), ns = admitted.ns]() mutable {
+    try {
+      return work(std::move(context));
+    } catch (const Error&) {
+      // Deleted while the request was on its way: its files are gone, so opening a
+      // connection failed. The answer is the one a request after the delete gets.
+      if (ns->deleted()) throw NamespaceError::not_found(ns->name());
+      throw;
+    }
+  };
   auto on_cancel = [cancellation] { cancellation->cancel(); };
   co_return co_await run_blocking(blocking_, std::move(job), std::move(on_cancel));
 }

@@ -183,6 +183,15 @@ asio::awaitable<HttpResponse> Server::dump(HttpRequest& request) {
           {.rowids = preserve_rowids ? sql::RowidPolicy::kAlways : sql::RowidPolicy::kWhenNeeded});
     });
   } catch (const std::exception& e) {
+    if (admitted.ns->deleted()) {
+      HttpResponse gone(http::status::not_found, request.version());
+      gone.set(http::field::content_type, "application/json");
+      std::string body = R"({"error":)";
+      hrana::json::append_string(body, NamespaceError::not_found(admitted.ns->name()).what());
+      body.push_back('}');
+      gone.body() = std::move(body);
+      co_return gone;
+    }
     HttpResponse failed(http::status::internal_server_error, request.version());
     failed.set(http::field::content_type, "application/json");
     std::string body = R"({"error":)";
