@@ -47,6 +47,13 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
 
 }  // namespace
 
+std::string error_body(std::string_view message) {
+  std::string body = R"({"error":)";
+  append_string(body, message);
+  body.push_back('}');
+  return body;
+}
+
 void append_string(std::string& out, std::string_view text) {
   out.push_back('"');
   std::size_t i = 0;

@@ -17,6 +17,8 @@ namespace libsql::hrana::json {
 
 // "text" with JSON escapes.
 void append_string(std::string& out, std::string_view text);
+// {"error":"<message>"}: sqld's body for an HTTP request refused or failed as a whole.
+std::string error_body(std::string_view message);
 void append_int(std::string& out, std::int64_t value);
 void append_uint(std::string& out, std::uint64_t value);
 // A JSON number for a finite double (shortest form that reads back equal; whole numbers

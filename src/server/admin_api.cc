@@ -39,9 +39,7 @@ Answer json_answer(http::status status, std::string body) {
 }
 
 Answer error_answer(http::status status, std::string_view message) {
-  std::string body = R"({"error":)";
-  hrana::json::append_string(body, message);
-  body.push_back('}');
+  std::string body = hrana::json::error_body(message);
   return json_answer(status, std::move(body));
 }
 

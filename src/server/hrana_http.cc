@@ -51,14 +51,10 @@ HttpResponse error_response(const HttpRequest& request, std::exception_ptr error
     return make_response(request, http::status::bad_request, "text/plain", e.what());
   } catch (const hrana::AccessDenied& e) {
     // The whole request is refused, as sqld refuses it (its stream is gone too).
-    std::string body = R"({"error":)";
-    hrana::json::append_string(body, e.what());
-    body.push_back('}');
+    std::string body = hrana::json::error_body(e.what());
     return json_response(request, std::move(body), http::status::forbidden);
   } catch (const NamespaceError& e) {
-    std::string body = R"({"error":)";
-    hrana::json::append_string(body, e.what());
-    body.push_back('}');
+    std::string body = hrana::json::error_body(e.what());
     return json_response(request, std::move(body), http::status::not_found);
   } catch (const hrana::StreamExpiredError& e) {
     const hrana::Error expired{e.what(), "STREAM_EXPIRED"};
@@ -70,9 +66,7 @@ HttpResponse error_response(const HttpRequest& request, std::exception_ptr error
     hrana::json::append_error(body, expired);
     return json_response(request, std::move(body), http::status::bad_request);
   } catch (const std::exception& e) {
-    std::string body = R"({"error":)";
-    hrana::json::append_string(body, std::string("Internal Error: `") + e.what() + "`");
-    body.push_back('}');
+    std::string body = hrana::json::error_body(std::string("Internal Error: `") + e.what() + "`");
     return json_response(request, std::move(body), http::status::internal_server_error);
   }
 }

@@ -31,9 +31,7 @@ std::optional<std::string_view> header(const HttpRequest& request, http::field f
 HttpResponse json_error(const HttpRequest& request, http::status status, std::string_view message) {
   HttpResponse response(status, request.version());
   response.set(http::field::content_type, "application/json");
-  std::string body = R"({"error":)";
-  hrana::json::append_string(body, message);
-  body.push_back('}');
+  std::string body = hrana::json::error_body(message);
   response.body() = std::move(body);
   return response;
 }

@@ -186,17 +186,14 @@ asio::awaitable<HttpResponse> Server::dump(HttpRequest& request) {
     if (admitted.ns->deleted()) {
       HttpResponse gone(http::status::not_found, request.version());
       gone.set(http::field::content_type, "application/json");
-      std::string body = R"({"error":)";
-      hrana::json::append_string(body, NamespaceError::not_found(admitted.ns->name()).what());
-      body.push_back('}');
+      std::string body =
+          hrana::json::error_body(NamespaceError::not_found(admitted.ns->name()).what());
       gone.body() = std::move(body);
       co_return gone;
     }
     HttpResponse failed(http::status::internal_server_error, request.version());
     failed.set(http::field::content_type, "application/json");
-    std::string body = R"({"error":)";
-    hrana::json::append_string(body, std::string("Internal Error: `") + e.what() + "`");
-    body.push_back('}');
+    std::string body = hrana::json::error_body(std::string("Internal Error: `") + e.what() + "`");
     failed.body() = std::move(body);
     co_return failed;
   }
