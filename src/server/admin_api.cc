@@ -170,15 +170,6 @@ void read_config_fields(const boost::json::object& body, NamespaceConfig& config
   }
 }
 
-std::string config_body(const NamespaceConfig& config) {
-  boost::json::object out;
-  out["block_reads"] = config.block_reads;
-  out["block_writes"] = config.block_writes;
-  out["block_reason"] = config.block_reason ? boost::json::value(*config.block_reason) : nullptr;
-  out["max_db_size"] = config.max_db_size ? boost::json::value(*config.max_db_size) : nullptr;
-  return boost::json::serialize(out);
-}
-
 std::string stats_body(Namespace& ns) {
   boost::json::object out;
   out["id"] = ns.name();
@@ -333,7 +324,7 @@ asio::awaitable<HttpResponse> AdminApi::namespaces_route(HttpRequest& request) {
       std::shared_ptr<Namespace> ns = namespaces_.find(name);
       if (!ns) throw NamespaceError::not_found(name);
       if (action == "config" && method == http::verb::get) {
-        return json_answer(http::status::ok, config_body(ns->config()));
+        return json_answer(http::status::ok, namespace_config_json(ns->config()));
       }
       if (action == "config") {
         NamespaceConfig config = ns->config();

@@ -4,7 +4,7 @@
 // Answers as sqld does (200 with an empty body on success, 404 JSON for a namespace that
 // does not exist, 400 JSON for one that already exists) and stricter where sqld is loose:
 // names are checked (namespaces.h) after percent-decoding, so "..", "a%2Fb", NUL bytes or
-// a 300-byte name are a 400, never a path; unknown paths are 404, not gRPC's "unimplemented".
+// a 300-byte name are a 400, never a path; unknown paths are 404 (sqld: gRPC status 12).
 // With an admin key, every request needs `Authorization: basic <key>` (compared in
 // constant time), else 401 with an empty body.
 //

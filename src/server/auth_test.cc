@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "server/test_tokens.h"
+
 namespace libsql::server {
 namespace {
 
@@ -20,57 +22,14 @@ using std::chrono::system_clock;
 
 const system_clock::time_point kNow{seconds(1'700'000'000)};
 
-std::string base64url(std::string_view bytes) {
-  static constexpr char kDigits[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (unsigned char byte : bytes) {
-    bits = (bits << 8) | byte;
-    count += 8;
-    while (count >= 6) {
-      count -= 6;
-      out.push_back(kDigits[(bits >> count) & 63]);
-    }
-  }
-  if (count > 0) out.push_back(kDigits[(bits << (6 - count)) & 63]);
-  return out;
-}
-
 // An Ed25519 key pair that signs JWTs.
 class Signer {
  public:
-  Signer() {
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-        EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr), EVP_PKEY_CTX_free);
-    EVP_PKEY* key = nullptr;
-    EXPECT_TRUE(ctx && EVP_PKEY_keygen_init(ctx.get()) == 1 &&
-                EVP_PKEY_keygen(ctx.get(), &key) == 1)
-        << "cannot generate an Ed25519 key";
-    key_.reset(key);
-    std::size_t length = raw_.size();
-    EXPECT_EQ(EVP_PKEY_get_raw_public_key(key, raw_.data(), &length), 1);
-  }
-
-  JwtKeys keys() const { return JwtKeys({raw_}); }
-
-  std::string sign(std::string_view payload) const {
-    const std::string text = base64url(R"({"alg":"EdDSA","typ":"JWT"})") + "." + base64url(payload);
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    std::string signature(64, '\0');
-    std::size_t length = signature.size();
-    EXPECT_TRUE(EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) == 1 &&
-                EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()),
-                               &length, reinterpret_cast<const unsigned char*>(text.data()),
-                               text.size()) == 1)
-        << "cannot sign with Ed25519";
-    return text + "." + base64url(signature);
-  }
+  JwtKeys keys() const { return key_.keys(); }
+  std::string sign(std::string_view payload) const { return testing::sign(key_, payload); }
 
  private:
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key_{nullptr, EVP_PKEY_free};
-  Ed25519PublicKey raw_{};
+  testing::TestKey key_ = testing::generate_ed25519();
 };
 
 AuthStrategy jwt_strategy(const Signer& signer, std::optional<std::string> gid = std::nullopt) {

@@ -45,15 +45,6 @@ void write_file_atomically(const fs::path& path, std::string_view text) {
   fs::rename(temporary, path);
 }
 
-std::string config_json(const NamespaceConfig& config) {
-  boost::json::object out;
-  out["block_reads"] = config.block_reads;
-  out["block_writes"] = config.block_writes;
-  out["block_reason"] = config.block_reason ? boost::json::value(*config.block_reason) : nullptr;
-  out["max_db_size"] = config.max_db_size ? boost::json::value(*config.max_db_size) : nullptr;
-  return boost::json::serialize(out);
-}
-
 // A missing or unreadable file is the default config: it was never set, or the crash
 // came before the first rename.
 NamespaceConfig read_config(const fs::path& directory) {
@@ -84,6 +75,15 @@ void remove_quietly(const fs::path& path) noexcept {
 }
 
 }  // namespace
+
+std::string namespace_config_json(const NamespaceConfig& config) {
+  boost::json::object out;
+  out["block_reads"] = config.block_reads;
+  out["block_writes"] = config.block_writes;
+  out["block_reason"] = config.block_reason ? boost::json::value(*config.block_reason) : nullptr;
+  out["max_db_size"] = config.max_db_size ? boost::json::value(*config.max_db_size) : nullptr;
+  return boost::json::serialize(out);
+}
 
 std::optional<std::string> namespace_name_error(std::string_view name) {
   if (name.empty()) return "a namespace name cannot be empty";
@@ -144,7 +144,7 @@ NamespaceConfig Namespace::config() const {
 void Namespace::set_config(NamespaceConfig config) {
   {
     const std::lock_guard lock(config_mutex_);
-    write_file_atomically(directory_ / kConfigFile, config_json(config));
+    write_file_atomically(directory_ / kConfigFile, namespace_config_json(config));
     config_ = std::move(config);
   }
   pool_->discard_idle();
@@ -232,7 +232,7 @@ std::shared_ptr<Namespace> NamespaceStore::create(std::string_view name,
   }
   try {
     fs::create_directories(building);
-    write_file_atomically(building / kConfigFile, config_json(config));
+    write_file_atomically(building / kConfigFile, namespace_config_json(config));
     engine::OpenOptions open_options = options_.open_options();
     engine::Connection connection =
         engine::Connection::open((building / "data").string(), open_options);
@@ -269,7 +269,7 @@ void NamespaceStore::fork(std::string_view from, std::string_view to) {
   }
   try {
     fs::create_directories(building);
-    write_file_atomically(building / kConfigFile, config_json(source->config()));
+    write_file_atomically(building / kConfigFile, namespace_config_json(source->config()));
     engine::PooledConnection connection(source->pool());
     connection.get().copy_to((building / "data").string());
   } catch (...) {

@@ -62,6 +62,9 @@ struct NamespaceConfig {
   std::optional<std::uint64_t> max_db_size;
 };
 
+// The config as JSON, as config.json keeps it and the admin API shows it.
+std::string namespace_config_json(const NamespaceConfig& config);
+
 class Namespace {
  public:
   Namespace(std::string name, std::filesystem::path directory, engine::OpenOptions options,

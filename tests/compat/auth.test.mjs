@@ -31,7 +31,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import Database from "libsql";
-import { freePort, waitHealthy } from "./server_process.mjs";
+import { freePort, launchServer } from "./server_process.mjs";
 import { RawSocket } from "./ws_raw.mjs";
 
 const SERVER_BIN = process.env.LIBSQL_TEST_SERVER_BIN;
@@ -126,56 +126,24 @@ const unauthorizedBody = (message) => ({ error: `Unauthorized: \`${message}\`` }
 // { url, wsUrl, adminUrl, stop, exited(), output() }.
 async function startSqld({ args = [], env = {}, adminPort = false } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "auth-test-"));
-  let log = "";
-  for (let attempt = 1; attempt <= 3; ++attempt) {
-    const port = await freePort();
-    const admin = adminPort ? await freePort() : null;
-    const fullArgs = ["--db-path", join(dir, `data${attempt}.sqld`), "--http-listen-addr", `127.0.0.1:${port}`,
-      "--no-welcome", ...(admin ? ["--admin-listen-addr", `127.0.0.1:${admin}`] : []), ...args];
-    const child = spawn(SERVER_BIN, fullArgs, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-    const keep = (chunk) => { log = (log + chunk).slice(-4000); };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const exitedPromise = new Promise((resolve) => child.once("exit", resolve));
-    const running = () => child.exitCode === null && child.signalCode === null;
-    const kill = async () => {
-      if (running()) {
-        child.kill("SIGKILL");
-        await exitedPromise;
-      }
+  try {
+    const server = await launchServer({ bin: SERVER_BIN, dbPath: join(dir, "data.sqld"), args, env,
+                                        admin: adminPort, waitMs: START_MS });
+    return {
+      ...server,
+      stop: async () => {
+        try {
+          if (server.running()) await server.stop();
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+      exited: () => !server.running(),
     };
-    const stop = async () => {
-      if (running()) {
-        child.kill("SIGTERM");
-        const timedOut = await Promise.race([
-          exitedPromise.then(() => false),
-          new Promise((resolve) => setTimeout(() => resolve(true), START_MS).unref()),
-        ]);
-        if (timedOut) await kill();
-      }
-      await rm(dir, { recursive: true, force: true });
-    };
-    let healthy;
-    try {
-      healthy = await waitHealthy(`http://127.0.0.1:${port}/health`, exitedPromise, START_MS);
-    } catch (e) {
-      await kill();
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`${e.message}; server output:\n${log}`);
-    }
-    if (healthy) {
-      return {
-        url: `http://127.0.0.1:${port}`,
-        wsUrl: `ws://127.0.0.1:${port}`,
-        adminUrl: admin ? `http://127.0.0.1:${admin}` : null,
-        stop,
-        exited: () => !running(),
-        output: () => log,
-      };
-    }
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
   }
-  await rm(dir, { recursive: true, force: true });
-  throw new Error(`${SERVER_BIN} exited before answering /health, 3 times; last output:\n${log}`);
 }
 
 // Runs the server with `args`/`env` expecting it to refuse to start: resolves to

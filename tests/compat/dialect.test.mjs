@@ -12,10 +12,9 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { freePort, waitHealthy } from "./server_process.mjs";
+import { launchServer } from "./server_process.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "libsql";
@@ -760,45 +759,7 @@ const kServerWaitMs = 10000;
 // and a free loopback port. Returns { url, stop }: stop() sends SIGTERM and waits up to
 // 10 s for the exit, then kills the server and throws.
 async function startSqld(dbPath) {
-  const bin = process.env.LIBSQL_TEST_SERVER_BIN;
-  let log = "";
-  for (let attempt = 1; attempt <= 3; ++attempt) {
-    const port = await freePort();
-    const child = spawn(bin, ["--db-path", dbPath, "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome"],
-                        { stdio: ["ignore", "pipe", "pipe"] });
-    const keep = (chunk) => { log = (log + chunk).slice(-4000); };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    const running = () => child.exitCode === null && child.signalCode === null;
-    const kill = async () => {
-      if (running()) {
-        child.kill("SIGKILL");
-        await exited;
-      }
-    };
-    const stop = async () => {
-      if (!running()) throw new Error(`the server exited before it was stopped; output:\n${log}`);
-      child.kill("SIGTERM");
-      const timedOut = await Promise.race([
-        exited.then(() => false),
-        new Promise((resolve) => setTimeout(() => resolve(true), kServerWaitMs).unref()),
-      ]);
-      if (timedOut) {
-        await kill();
-        throw new Error(`the server did not exit within ${kServerWaitMs} ms of SIGTERM; output:\n${log}`);
-      }
-    };
-    let healthy;
-    try {
-      healthy = await waitHealthy(`http://127.0.0.1:${port}/health`, exited, kServerWaitMs);
-    } catch (e) {
-      await kill();
-      throw new Error(`${e.message}; server output:\n${log}`);
-    }
-    if (healthy) return { url: `http://127.0.0.1:${port}`, stop, kill };
-  }
-  throw new Error(`${bin} exited before answering /health, 3 times; last output:\n${log}`);
+  return launchServer({ bin: process.env.LIBSQL_TEST_SERVER_BIN, dbPath, waitMs: kServerWaitMs });
 }
 
 // Runs `fn(dbPath, file)` with a fresh sqld data directory; `file` is where sqld keeps the

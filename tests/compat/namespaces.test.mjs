@@ -14,7 +14,7 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import WebSocket from "ws";
-import { freePort, waitHealthy } from "./server_process.mjs";
+import { launchServer } from "./server_process.mjs";
 import { RawSocket } from "./ws_raw.mjs";
 
 const kServerWaitMs = 10000;
@@ -39,49 +39,11 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 // Starts LIBSQL_TEST_SERVER_BIN with namespaces and an admin API guarded by kAdminKey.
 async function startServer(dataDir) {
-  const bin = process.env.LIBSQL_TEST_SERVER_BIN;
-  let log = "";
-  for (let attempt = 1; attempt <= 3; ++attempt) {
-    const userPort = await freePort();
-    let adminPort = await freePort();
-    while (adminPort === userPort) adminPort = await freePort();
-    const child = spawn(bin, ["--db-path", dataDir, "--http-listen-addr", `127.0.0.1:${userPort}`,
-                              "--admin-listen-addr", `127.0.0.1:${adminPort}`,
-                              "--admin-auth-key", kAdminKey, "--enable-namespaces", "--no-welcome"],
-                        { stdio: ["ignore", "pipe", "pipe"] });
-    const keep = (chunk) => { log = (log + chunk).slice(-8000); };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    const running = () => child.exitCode === null && child.signalCode === null;
-    const kill = async () => {
-      if (running()) {
-        child.kill("SIGKILL");
-        await exited;
-      }
-    };
-    const stop = async () => {
-      if (!running()) throw new Error(`the server exited before it was stopped; output:\n${log}`);
-      child.kill("SIGTERM");
-      const timedOut = await Promise.race([
-        exited.then(() => false),
-        new Promise((resolve) => setTimeout(() => resolve(true), kServerWaitMs).unref()),
-      ]);
-      if (timedOut) {
-        await kill();
-        throw new Error(`the server did not exit within ${kServerWaitMs} ms of SIGTERM; output:\n${log}`);
-      }
-    };
-    let healthy;
-    try {
-      healthy = await waitHealthy(`http://127.0.0.1:${userPort}/health`, exited, kServerWaitMs);
-    } catch (e) {
-      await kill();
-      throw new Error(`${e.message}; server output:\n${log}`);
-    }
-    if (healthy) return { userPort, adminPort, dataDir, stop, kill, running, log: () => log };
-  }
-  throw new Error(`${bin} exited before answering /health, 3 times; last output:\n${log}`);
+  const server = await launchServer({
+    bin: process.env.LIBSQL_TEST_SERVER_BIN, dbPath: dataDir, admin: true, waitMs: kServerWaitMs,
+    args: ["--admin-auth-key", kAdminKey, "--enable-namespaces"],
+  });
+  return { ...server, userPort: server.port, dataDir, log: server.output };
 }
 
 before(async () => {

@@ -1,7 +1,8 @@
 // server_process.mjs: what the suites that start a server of their own share: a free
-// loopback port, and waiting until the server answers GET /health. Holds no test cases
-// and knows nothing of which server binary it waits on.
+// loopback port, waiting until the server answers GET /health, and starting and stopping
+// a sqld-compatible binary. Holds no test cases and knows nothing of which binary it runs.
 
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 
 // A port the kernel just handed out on loopback (another process may take it first: the
@@ -33,4 +34,66 @@ export async function waitHealthy(url, exited, waitMs) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${url} did not answer 200 within ${waitMs} ms`);
+}
+
+// Starts `bin` with --db-path `dbPath`, a free loopback --http-listen-addr, --no-welcome,
+// and `args`; with `admin`, also --admin-listen-addr on a second free port. `env` is added
+// to the environment. Retries on new ports when the process exits before /health answers
+// (a lost port race), 3 times. Returns { port, adminPort, url, wsUrl, adminUrl, running(),
+// stop(), kill(), output() }: stop() sends SIGTERM and waits up to `waitMs` for the exit,
+// then kills the server and throws; it also throws if the server had exited by itself.
+export async function launchServer({ bin, dbPath, args = [], env = {}, admin = false, waitMs = 10000 }) {
+  let log = "";
+  for (let attempt = 1; attempt <= 3; ++attempt) {
+    const port = await freePort();
+    let adminPort = admin ? await freePort() : null;
+    while (admin && adminPort === port) adminPort = await freePort();
+    const fullArgs = ["--db-path", dbPath, "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome",
+      ...(admin ? ["--admin-listen-addr", `127.0.0.1:${adminPort}`] : []), ...args];
+    const child = spawn(bin, fullArgs, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    const keep = (chunk) => { log = (log + chunk).slice(-8000); };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const running = () => child.exitCode === null && child.signalCode === null;
+    const kill = async () => {
+      if (running()) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+    };
+    const stop = async () => {
+      if (!running()) throw new Error(`the server exited before it was stopped; output:\n${log}`);
+      child.kill("SIGTERM");
+      const timedOut = await Promise.race([
+        exited.then(() => false),
+        new Promise((resolve) => setTimeout(() => resolve(true), waitMs).unref()),
+      ]);
+      if (timedOut) {
+        await kill();
+        throw new Error(`the server did not exit within ${waitMs} ms of SIGTERM; output:\n${log}`);
+      }
+    };
+    let healthy;
+    try {
+      healthy = await waitHealthy(`http://127.0.0.1:${port}/health`, exited, waitMs);
+    } catch (e) {
+      await kill();
+      throw new Error(`${e.message}; server output:\n${log}`);
+    }
+    if (healthy) {
+      return {
+        port,
+        adminPort,
+        url: `http://127.0.0.1:${port}`,
+        wsUrl: `ws://127.0.0.1:${port}`,
+        adminUrl: admin ? `http://127.0.0.1:${adminPort}` : null,
+        running,
+        stop,
+        kill,
+        output: () => log,
+      };
+    }
+  }
+  throw new Error(`${bin} exited before answering /health, 3 times; last output:\n${log}`);
 }

@@ -8,9 +8,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { freePort, waitHealthy } from "./server_process.mjs";
+import { launchServer } from "./server_process.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REFERENCE, tableName, skipReferenceQuirk, seriesSql } from "./helpers.mjs";
@@ -475,36 +474,19 @@ describe("cursors (hrana3)", () => {
 // Starts LIBSQL_TEST_SERVER_BIN (exported by run.sh) with `extraArgs` on a fresh data dir;
 // returns { wsUrl, stop }.
 async function startServer(extraArgs) {
-  const bin = process.env.LIBSQL_TEST_SERVER_BIN;
   const dir = await mkdtemp(join(tmpdir(), "ws-protocol-"));
-  let log = "";
-  for (let attempt = 1; attempt <= 3; ++attempt) {
-    const port = await freePort();
-    const child = spawn(bin, ["--db-path", join(dir, `data${attempt}.sqld`), "--http-listen-addr",
-                              `127.0.0.1:${port}`, "--no-welcome", ...extraArgs],
-                        { stdio: ["ignore", "pipe", "pipe"] });
-    const keep = (chunk) => { log = (log + chunk).slice(-4000); };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const exited = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    const server = await launchServer({ bin: process.env.LIBSQL_TEST_SERVER_BIN,
+                                        dbPath: join(dir, "data.sqld"), args: extraArgs, waitMs: WAIT_MS });
     const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGKILL");
-        await exited;
-      }
+      await server.kill();
       await rm(dir, { recursive: true, force: true });
     };
-    let healthy;
-    try {
-      healthy = await waitHealthy(`http://127.0.0.1:${port}/health`, exited, WAIT_MS);
-    } catch (e) {
-      await stop();
-      throw new Error(`${e.message}; server output:\n${log}`);
-    }
-    if (healthy) return { wsUrl: `ws://127.0.0.1:${port}`, stop };
+    return { wsUrl: server.wsUrl, stop };
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
   }
-  await rm(dir, { recursive: true, force: true });
-  throw new Error(`${bin} exited before answering /health, 3 times; last output:\n${log}`);
 }
 
 // Runs `fn(server)` against a server started by startServer(extraArgs), then stops it.
