@@ -112,6 +112,14 @@ void Executor::check_cancelled() const {
 
 bool Executor::run_step(std::uint32_t step, const Stmt& stmt, const std::string& sql,
                         ResultSink& sink) {
+  StepStats stats;
+  const bool succeeded = run_statement(step, stmt, sql, sink, stats);
+  if (access_ != nullptr) access_->statement_ran(succeeded, stats.rows_read, stats.rows_written);
+  return succeeded;
+}
+
+bool Executor::run_statement(std::uint32_t step, const Stmt& stmt, const std::string& sql,
+                             ResultSink& sink, StepStats& stats) {
   check_cancelled();
   const auto start = std::chrono::steady_clock::now();
   std::optional<engine::Statement> statement;
@@ -154,7 +162,6 @@ bool Executor::run_step(std::uint32_t step, const Stmt& stmt, const std::string&
   }
 
   const sql::StatementInfo info = sql::classify(sql);
-  StepStats stats;
   // sqlite3_changes() keeps its value across other statements: only an INSERT, UPDATE or
   // DELETE reports it, and only an INSERT a rowid (as sqld does).
   if (info.is_iud) stats.affected_row_count = static_cast<std::uint64_t>(connection_.changes());
@@ -243,26 +250,36 @@ std::optional<Error> Executor::sequence(const std::optional<std::string>& sql,
     if (auto error = find_syntax_error(span.text(rest))) return error;
   }
   if (use_.take_lost_transaction()) return transaction_timeout();
+  const auto failed = [this](Error error) {
+    if (access_ != nullptr) access_->statement_ran(false, 0, 0);
+    return error;
+  };
   while (true) {
     check_cancelled();
     engine::PreparedPrefix next;
     try {
       next = connection_.prepare_first(rest);
     } catch (const libsql::Error& e) {
-      return from_statement_prepare_failure(e, rest);
+      return failed(from_statement_prepare_failure(e, rest));
     }
     if (!next.statement) return std::nullopt;
     try {
       // A sequence carries no arguments: a parameter fails as sqld fails it.
       next.statement->bind(ParamsView{});
     } catch (const libsql::Error& e) {
-      return from_bind_failure(e);
+      return failed(from_bind_failure(e));
     }
+    const std::int64_t changes_before = connection_.total_changes();
+    std::uint64_t rows = 0;
     try {
-      while (next.statement->step()) {
-      }
+      while (next.statement->step()) ++rows;
     } catch (const libsql::Error& e) {
-      return from_sqlite_failure(e);
+      return failed(from_sqlite_failure(e));
+    }
+    if (access_ != nullptr) {
+      access_->statement_ran(
+          true, std::max(static_cast<std::uint64_t>(next.statement->fullscan_steps()), rows),
+          static_cast<std::uint64_t>(connection_.total_changes() - changes_before));
     }
     rest = next.rest;
   }

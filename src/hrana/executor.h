@@ -97,8 +97,12 @@ class Executor {
   std::optional<Error> find_syntax_error(std::string_view sql);
   void check_condition(const BatchCond& cond, std::size_t step) const;
   bool evaluate(const BatchCond& cond, const std::vector<bool>& succeeded) const;
-  // Runs one statement into `sink` as step `step`; returns whether it succeeded.
+  // Runs one statement into `sink` as step `step`; returns whether it succeeded, and
+  // tells `access_` how it ended.
   bool run_step(std::uint32_t step, const Stmt& stmt, const std::string& sql, ResultSink& sink);
+  // run_step() without the telling; `stats` gets the statement's counts when it succeeds.
+  bool run_statement(std::uint32_t step, const Stmt& stmt, const std::string& sql, ResultSink& sink,
+                     StepStats& stats);
 
   void check_cancelled() const;
 

@@ -301,6 +301,7 @@ LegacyResponse run_legacy_request(engine::ConnectionPool& pool, std::string_view
       continue;
     }
     succeeded = run_statement(connection.get(), statements[i], response.body);
+    if (context.access) context.access->statement_ran(succeeded, 0, 0);
   }
   response.body.push_back(']');
   // sqld ends a failed request with a ROLLBACK, then refuses to leave a transaction open.

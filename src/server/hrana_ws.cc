@@ -107,6 +107,7 @@ class WsConnection final : public hrana::WsHost, public std::enable_shared_from_
   }
 
   void fail(std::exception_ptr error) override {
+    ns_->metrics()->request_errors(RequestKind::kWebSocket).increment();
     try {
       std::rethrow_exception(error);
     } catch (const hrana::ProtocolError& e) {
@@ -161,6 +162,7 @@ class WsConnection final : public hrana::WsHost, public std::enable_shared_from_
       }
       const auto data = buffer.cdata();
       try {
+        ns_->metrics()->requests(RequestKind::kWebSocket).increment();
         session_.receive(std::string_view(static_cast<const char*>(data.data()), data.size()));
       } catch (...) {
         fail(std::current_exception());
@@ -274,6 +276,7 @@ asio::awaitable<void> HranaWs::accept(beast::tcp_stream stream, HttpRequest requ
   auto connection = std::make_shared<WsConnection>(
       std::move(ws), blocking_, gate_, std::move(std::get<std::shared_ptr<Namespace>>(chosen)),
       *subprotocol, budget_);
+  const GaugeGuard open(open_sockets_);
   co_await connection->run();
 }
 

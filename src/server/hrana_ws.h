@@ -15,14 +15,17 @@
 
 #include "hrana/json_results.h"
 #include "server/http_listener.h"
+#include "server/metrics.h"
 #include "server/request_gate.h"
 
 namespace libsql::server {
 
 class HranaWs {
  public:
-  HranaWs(boost::asio::thread_pool& blocking, RequestGate& gate, hrana::json::ResponseBudget budget)
-      : blocking_(blocking), gate_(gate), budget_(budget) {}
+  // `open_sockets` counts the WebSocket connections open.
+  HranaWs(boost::asio::thread_pool& blocking, RequestGate& gate, Gauge& open_sockets,
+          hrana::json::ResponseBudget budget)
+      : blocking_(blocking), gate_(gate), open_sockets_(open_sockets), budget_(budget) {}
 
   // Serves one upgrade request to its end (an HttpListener UpgradeHandler). The
   // request's headers choose the namespace (a missing one is answered 404 before the
@@ -32,6 +35,7 @@ class HranaWs {
  private:
   boost::asio::thread_pool& blocking_;
   RequestGate& gate_;
+  Gauge& open_sockets_;
   hrana::json::ResponseBudget budget_;
 };
 

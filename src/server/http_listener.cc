@@ -131,6 +131,8 @@ struct HttpListener::State {
   HttpHandler handler;
   UpgradeHandler upgrade;
   HttpLimits limits;
+  std::optional<StreamingRoute> streaming;
+  Gauge* connections = nullptr;
 };
 
 namespace {
@@ -160,6 +162,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpListener::State> state) {
 
 asio::awaitable<void> serve_connection(std::shared_ptr<HttpListener::State> state,
                                        tcp::socket socket) {
+  const GaugeGuard open = state->connections ? GaugeGuard(*state->connections) : GaugeGuard();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   while (true) {
@@ -184,6 +187,16 @@ asio::awaitable<void> serve_connection(std::shared_ptr<HttpListener::State> stat
       }
       keep_alive = request.keep_alive();
       stream.expires_never();  // handlers may take their time; they bound themselves
+      if (state->streaming && state->streaming->matches(request)) {
+        bool reusable = false;
+        try {
+          reusable = co_await state->streaming->serve(stream, request);
+        } catch (const std::exception&) {
+          reusable = false;  // mid-body: the only way left to say it failed is to hang up
+        }
+        if (reusable && keep_alive) continue;
+        break;
+      }
       try {
         // A client that hangs up cancels its request (blocking work is interrupted).
         using namespace asio::experimental::awaitable_operators;
@@ -241,6 +254,12 @@ HttpListener::HttpListener(asio::io_context& io, const ListenAddress& address, H
 }
 
 HttpListener::~HttpListener() { stop(); }
+
+void HttpListener::set_streaming_route(StreamingRoute route) {
+  state_->streaming = std::move(route);
+}
+
+void HttpListener::set_connection_gauge(Gauge& gauge) { state_->connections = &gauge; }
 
 void HttpListener::start() { asio::co_spawn(state_->io, accept_loop(state_), asio::detached); }
 

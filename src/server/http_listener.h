@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "server/config.h"
+#include "server/metrics.h"
 
 namespace libsql::server {
 
@@ -28,6 +29,13 @@ using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(HttpReque
 // handshake (or refuses it) and owns the connection from then on.
 using UpgradeHandler =
     std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, HttpRequest)>;
+
+// A route that writes its own response on the connection, for bodies too large to hold
+// (a streamed dump). `serve` returns whether the connection may take another request.
+struct StreamingRoute {
+  std::function<bool(const HttpRequest&)> matches;
+  std::function<boost::asio::awaitable<bool>(boost::beast::tcp_stream&, HttpRequest&)> serve;
+};
 
 struct HttpLimits {
   // Largest request body accepted; larger ones are answered 413.
@@ -49,6 +57,10 @@ class HttpListener {
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
 
+  // Requests `route` matches are answered by it instead of the handler. Before start().
+  void set_streaming_route(StreamingRoute route);
+  // Counts this listener's open connections (upgraded ones included). Before start().
+  void set_connection_gauge(Gauge& gauge);
   // Starts accepting connections. Call once.
   void start();
   // Stops accepting new connections. Thread-safe.

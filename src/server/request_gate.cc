@@ -97,6 +97,15 @@ class NamespaceAccess final : public hrana::AccessPolicy {
     return std::nullopt;
   }
 
+  void statement_ran(bool succeeded, std::uint64_t rows_read,
+                     std::uint64_t rows_written) const noexcept override {
+    NamespaceMetrics& metrics = *ns_->metrics();
+    metrics.statements_executed.increment();
+    if (!succeeded) metrics.statement_errors.increment();
+    metrics.rows_read.increment(rows_read);
+    metrics.rows_written.increment(rows_written);
+  }
+
   std::optional<hrana::Error> check_describe() const override {
     if (!rights_.can_read) {
       throw hrana::AccessDenied(forbidden_message(Permission::kRead, ns_->name()));

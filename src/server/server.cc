@@ -13,12 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "hrana/json_writer.h"
 #include "libsql/error.h"
-#include "server/blocking.h"
 #include "server/jwt.h"
 #include "sql/dialect.h"
-#include "sql/dump.h"
 
 namespace libsql::server {
 
@@ -98,10 +95,10 @@ Server::Server(ServerConfig config)
       blocking_(blocking_threads()),
       hrana_http_(io_, blocking_, namespaces_, gate_,
                   HranaHttpOptions{response_budget(), config_.http_self_url}),
-      hrana_ws_(blocking_, gate_, response_budget()),
-      admin_api_(
-          blocking_, namespaces_, metrics_,
-          {.auth_key = config_.admin_auth_key, .metrics_enabled = !config_.disable_metrics}) {
+      hrana_ws_(blocking_, gate_, metrics_.server().websocket_connections, response_budget()),
+      admin_api_(blocking_, namespaces_, metrics_,
+                 {.auth_key = config_.admin_auth_key, .metrics_enabled = !config_.disable_metrics}),
+      dump_route_(blocking_, gate_) {
   add_routes();
   listener_ = std::make_unique<HttpListener>(
       io_, config_.http_listen_addr,
@@ -109,6 +106,8 @@ Server::Server(ServerConfig config)
       [this](boost::beast::tcp_stream stream, HttpRequest request) {
         return hrana_ws_.accept(std::move(stream), std::move(request));
       });
+  listener_->set_streaming_route(dump_route_.route());
+  listener_->set_connection_gauge(metrics_.server().http_connections);
   if (config_.admin_listen_addr) {
     admin_api_.add_routes(admin_router_);
     admin_listener_ = std::make_unique<HttpListener>(
@@ -162,42 +161,17 @@ void Server::add_routes() {
                 response.body() = version_line();
                 co_return response;
               });
-  router_.add(http::verb::get, "/dump", [this](HttpRequest& request) { return dump(request); });
+  // GET /dump is streamed (dump_route.h) and never reaches the router; HEAD does, and is
+  // answered with the headers a GET would get, after the same checks.
+  router_.add(http::verb::get, "/dump",
+              [this](HttpRequest& request) -> asio::awaitable<HttpResponse> {
+                auto gate = gate_.admit(request);
+                if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
+                HttpResponse response(http::status::ok, request.version());
+                response.set(http::field::content_type, "text/plain; charset=utf-8");
+                co_return response;
+              });
   hrana_http_.add_routes(router_);
-}
-
-asio::awaitable<HttpResponse> Server::dump(HttpRequest& request) {
-  auto gate = gate_.admit(request);
-  if (auto* refused = std::get_if<HttpResponse>(&gate)) co_return std::move(*refused);
-  const RequestGate::Admitted admitted = std::get<RequestGate::Admitted>(gate);
-  const std::string_view target = request.target();
-  const bool preserve_rowids = target.find("preserve_row_ids=true") != std::string_view::npos;
-  // sqld answers the dump without a content type; a SQL script is text.
-  HttpResponse response(http::status::ok, request.version());
-  response.set(http::field::content_type, "text/plain; charset=utf-8");
-  try {
-    response.body() = co_await run_blocking(blocking_, [&admitted, preserve_rowids] {
-      engine::PooledConnection connection(admitted.ns->pool());
-      return sql::dump_to_string(
-          connection.get(),
-          {.rowids = preserve_rowids ? sql::RowidPolicy::kAlways : sql::RowidPolicy::kWhenNeeded});
-    });
-  } catch (const std::exception& e) {
-    if (admitted.ns->deleted()) {
-      HttpResponse gone(http::status::not_found, request.version());
-      gone.set(http::field::content_type, "application/json");
-      std::string body =
-          hrana::json::error_body(NamespaceError::not_found(admitted.ns->name()).what());
-      gone.body() = std::move(body);
-      co_return gone;
-    }
-    HttpResponse failed(http::status::internal_server_error, request.version());
-    failed.set(http::field::content_type, "application/json");
-    std::string body = hrana::json::error_body(std::string("Internal Error: `") + e.what() + "`");
-    failed.body() = std::move(body);
-    co_return failed;
-  }
-  co_return response;
 }
 
 void Server::run(unsigned threads) {
@@ -211,6 +185,7 @@ void Server::run(unsigned threads) {
 }
 
 void Server::stop() {
+  dump_route_.stop();
   listener_->stop();
   if (hrana_listener_) hrana_listener_->stop();
   if (admin_listener_) admin_listener_->stop();

@@ -15,6 +15,7 @@
 #include "hrana/response_meter.h"
 #include "server/admin_api.h"
 #include "server/config.h"
+#include "server/dump_route.h"
 #include "server/hrana_http.h"
 #include "server/hrana_ws.h"
 #include "server/http_listener.h"
@@ -45,7 +46,6 @@ class Server {
 
  private:
   void add_routes();
-  boost::asio::awaitable<HttpResponse> dump(HttpRequest& request);
   hrana::json::ResponseBudget response_budget();
 
   ServerConfig config_;
@@ -59,6 +59,7 @@ class Server {
   HranaHttp hrana_http_;
   HranaWs hrana_ws_;
   AdminApi admin_api_;
+  DumpRoute dump_route_;
   Router router_;
   Router admin_router_;
   std::unique_ptr<HttpListener> listener_;

@@ -15,7 +15,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -759,6 +759,67 @@ describe("GET /dump and namespaces created from a dump", () => {
     assert.deepEqual(dbsListing(), listing, "dbs/ is unchanged by the refused dumps");
     assert.ok(!existsSync(join(workDir, "evil.db")), "the ATTACH in a dump created no file");
   });
+
+  // The server's resident memory now, in KiB (Linux /proc).
+  const residentKib = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+
+  test("a 48 MB dump streams in chunks while the server's memory stays flat; a client leaving mid-dump stops it", { timeout: 60000 }, async () => {
+    await createNamespace("bigdump");
+    const target = inNs("bigdump");
+    await run(target, [
+      "CREATE TABLE big(id INTEGER PRIMARY KEY, b BLOB)",
+      "INSERT INTO big(b) SELECT randomblob(8000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) SELECT i FROM n)",
+    ]);
+    const before = residentKib(server.pid);
+    let peak = before;
+    const outcome = await new Promise((resolve, reject) => {
+      const req = http.get({ host: "127.0.0.1", port: server.userPort, path: "/dump",
+                             headers: { "x-namespace-bin": base64NoPadding("bigdump") } }, (res) => {
+        let bytes = 0;
+        let inserts = 0;
+        let carry = "";
+        let last = "";
+        res.on("data", (chunk) => {
+          bytes += chunk.length;
+          peak = Math.max(peak, residentKib(server.pid));
+          const text = carry + chunk.toString("latin1");
+          const lines = text.split("\n");
+          carry = lines.pop();
+          for (const line of lines) {
+            if (line.startsWith("INSERT INTO big ")) ++inserts;
+            last = line;
+          }
+        });
+        res.on("error", reject);
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, bytes, inserts, last }));
+      });
+      req.setTimeout(45000, () => req.destroy(new Error("GET /dump: no end within 45 s")));
+      req.on("error", reject);
+    });
+    assert.equal(outcome.status, 200);
+    assert.equal(outcome.headers["transfer-encoding"], "chunked", "the dump is streamed, not sized up front");
+    assert.ok(outcome.bytes > 48_000_000, `the dump holds every blob in hex: ${outcome.bytes} bytes`);
+    assert.equal(outcome.inserts, 3000, "one INSERT per row");
+    assert.equal(outcome.last, "COMMIT;", "the dump ends with its COMMIT");
+    const grewMib = (peak - before) / 1024;
+    assert.ok(grewMib < 16, `the server's memory grew ${grewMib.toFixed(1)} MiB while sending a 48 MB dump`);
+
+    // A client that leaves after the first chunk: the server stops, stays healthy, and the
+    // namespace takes writes and a whole dump again.
+    await new Promise((resolve, reject) => {
+      const req = http.get({ host: "127.0.0.1", port: server.userPort, path: "/dump", agent: false,
+                             headers: { "x-namespace-bin": base64NoPadding("bigdump") } }, (res) => {
+        res.once("data", () => { req.destroy(); resolve(); });
+      });
+      req.on("error", (e) => (e.code === "ECONNRESET" ? resolve() : reject(e)));
+      req.setTimeout(15000, () => req.destroy(new Error("no first chunk within 15 s")));
+    });
+    await run(target, ["DELETE FROM big WHERE id > 10"]);
+    const again = await request(server.userPort, { path: "/dump", headers: { "x-namespace-bin": base64NoPadding("bigdump") } });
+    assert.equal(again.status, 200);
+    assert.equal(again.text.split("\n").filter((l) => l.startsWith("INSERT INTO big ")).length, 10);
+    assert.equal((await request(server.userPort, { path: "/health" })).status, 200);
+  });
 });
 
 // ---------------------------------------------------------------------------------------
@@ -1030,6 +1091,58 @@ describe("admin auth, metrics and stats", () => {
     assert.match(r.text, /^# TYPE libsql_server_database_size_bytes gauge$/m);
     const user = await request(server.userPort, { path: "/metrics" });
     assert.equal(user.status, 404, "no /metrics on the user port");
+  });
+
+  // The value of the sample `name{labels}`, whatever the labels' order; undefined if absent.
+  const sample = (text, name, labels) => {
+    for (const line of text.split("\n")) {
+      const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(labels).every(([k, v]) => have[k] === v) &&
+          Object.keys(have).length === Object.keys(labels).length) return Number(m[3]);
+    }
+    return undefined;
+  };
+
+  test("/metrics counts each namespace's requests, errors, statements, rows and latency, and the open sockets", async () => {
+    await createNamespace("metered");
+    const target = inNs("metered");
+    const ns = { namespace: "metered" };
+    // Three pipelines: 3 statements that succeed (2 rows written), 1 that fails.
+    await run(target, ["CREATE TABLE m(x)", "INSERT INTO m VALUES (1), (2)"]);
+    await run(target, ["SELECT * FROM m"]);
+    const failing = await pipeline(target, [execute("SELECT * FROM no_such_table"), close]);
+    assert.equal(failing.results[0].type, "error");
+    // A request refused as a whole: an undecodable body.
+    const bad = await request(server.userPort, { method: "POST", path: "/v2/pipeline",
+                                                 headers: target.headers, body: "{not json" });
+    assert.equal(bad.status, 400);
+    const socket = await openWs({ "x-namespace": "metered" });
+    assert.ok(socket instanceof RawSocket, "the WebSocket opened");
+    try {
+      socket.send({ type: "hello", jwt: null });
+      await socket.nextMessage("hello_ok");
+      await socket.call({ type: "open_stream", stream_id: 1 });
+      await socket.call({ type: "execute", stream_id: 1, stmt: { sql: "SELECT count(*) FROM m", want_rows: true } });
+
+      const text = (await admin("GET", "/metrics")).text;
+      assert.equal(sample(text, "libsql_server_requests_total", { ...ns, kind: "http_pipeline" }), 4, "four pipelines");
+      assert.equal(sample(text, "libsql_server_request_errors_total", { ...ns, kind: "http_pipeline" }), 1,
+                   "one refused as a whole (a failing statement is not a failed request)");
+      assert.equal(sample(text, "libsql_server_requests_total", { ...ns, kind: "ws" }), 3, "three WebSocket messages");
+      assert.equal(sample(text, "libsql_server_statements_executed_total", ns), 5, "five statements ran");
+      assert.equal(sample(text, "libsql_server_statement_errors_total", ns), 1, "one failed");
+      assert.equal(sample(text, "libsql_server_rows_written_total", ns), 2, "two rows written");
+      assert.ok(sample(text, "libsql_server_rows_read_total", ns) >= 3, "rows read by the SELECTs");
+      assert.equal(sample(text, "libsql_server_request_latency_seconds_count", ns), 4, "one latency per HTTP request");
+      assert.equal(sample(text, "libsql_server_request_latency_seconds_bucket", { ...ns, le: "+Inf" }), 4);
+      assert.ok(sample(text, "libsql_server_websocket_connections", {}) >= 1, "the open WebSocket is counted");
+      assert.ok(sample(text, "libsql_server_http_connections", {}) >= 1, "HTTP connections are counted");
+      assert.equal(sample(text, "libsql_server_concurrent_connections", ns), 1, "the WebSocket stream's connection");
+    } finally {
+      socket.ws.terminate();
+    }
   });
 
   test("GET /v1/namespaces/ns1/stats is JSON with storage_bytes_used; a missing namespace is 404", async () => {

@@ -39,7 +39,7 @@ export async function waitHealthy(url, exited, waitMs) {
 // Starts `bin` with --db-path `dbPath`, a free loopback --http-listen-addr, --no-welcome,
 // and `args`; with `admin`, also --admin-listen-addr on a second free port. `env` is added
 // to the environment. Retries on new ports when the process exits before /health answers
-// (a lost port race), 3 times. Returns { port, adminPort, url, wsUrl, adminUrl, running(),
+// (a lost port race), 3 times. Returns { pid, port, adminPort, url, wsUrl, adminUrl, running(),
 // stop(), kill(), output() }: stop() sends SIGTERM and waits up to `waitMs` for the exit,
 // then kills the server and throws; it also throws if the server had exited by itself.
 export async function launchServer({ bin, dbPath, args = [], env = {}, admin = false, waitMs = 10000 }) {
@@ -83,6 +83,7 @@ export async function launchServer({ bin, dbPath, args = [], env = {}, admin = f
     }
     if (healthy) {
       return {
+        pid: child.pid,
         port,
         adminPort,
         url: `http://127.0.0.1:${port}`,
