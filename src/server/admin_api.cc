@@ -284,8 +284,9 @@ asio::awaitable<HttpResponse> AdminApi::namespaces_route(HttpRequest& request) {
                      (parts.size() == 2 && action == "stats" && method == http::verb::get) ||
                      (parts.size() == 2 && action == "checkpoint" && method == http::verb::post);
   if (!known) co_return HttpResponse(http::status::not_found, request.version());
-  for (std::size_t i = 0; i < parts.size(); i += (i == 0 ? 2 : 1)) {
-    if (auto why = namespace_name_error(parts[i])) {
+  // The names in the path: the namespace, and a fork's target.
+  for (const std::string* named : {&parts[0], action == "fork" ? &parts[2] : &parts[0]}) {
+    if (auto why = namespace_name_error(*named)) {
       co_return to_response(request,
                             error_answer(http::status::bad_request, "Invalid namespace: " + *why));
     }
