@@ -223,6 +223,14 @@ void Connection::execute_script(std::string_view sql) {
   }
 }
 
+void Connection::rollback_quietly() noexcept {
+  if (is_autocommit()) return;
+  try {
+    execute_script("ROLLBACK");
+  } catch (const Error&) {
+  }
+}
+
 void Connection::copy_to(const std::string& path) {
   sqlite3* target = nullptr;
   const int opened =

@@ -89,6 +89,9 @@ class Connection {
   PreparedPrefix prepare_first_plain(std::string_view sql);
   // Runs every statement of a script, discarding rows.
   void execute_script(std::string_view sql);
+  // Rolls back the open transaction, if any, and ignores a failure: cleanup after
+  // another error, which is the one to report. is_autocommit() says whether it worked.
+  void rollback_quietly() noexcept;
   // Writes a copy of the main database to a new file at `path`, as of one read
   // transaction (writers on other connections go on meanwhile). Throws libsql::Error.
   void copy_to(const std::string& path);

@@ -77,12 +77,7 @@ void ConnectionPool::release(Connection connection) noexcept {
   {
     Connection::Use use(connection);
     use.take_lost_transaction();  // news for the user who is leaving, not the next one
-    if (!connection.is_autocommit()) {
-      try {
-        connection.execute_script("ROLLBACK");
-      } catch (const Error&) {
-      }
-    }
+    connection.rollback_quietly();
     // A reused connection must look new: the next user's INSERT OR IGNORE that inserts
     // nothing reports rowid 0, not ours.
     connection.reset_last_insert_rowid();
