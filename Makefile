@@ -41,7 +41,7 @@ asan: setup
 	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLIBSQL_SANITIZE=ON \
 	  -DLIBSQL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_DIR)
-	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(CTEST_JOBS)
+	LIBSQL_COMPAT_SANITIZED=1 ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(CTEST_JOBS)
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc' '*.c' '*.h.in' | grep -v '^tests/compat/node_modules')

@@ -763,7 +763,7 @@ describe("GET /dump and namespaces created from a dump", () => {
   // The server's resident memory now, in KiB (Linux /proc).
   const residentKib = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
 
-  test("a 48 MB dump streams in chunks while the server's memory stays flat; a client leaving mid-dump stops it", { timeout: 60000 }, async () => {
+  test("a 48 MB dump streams in chunks while the server's memory stays flat; a client leaving mid-dump stops it", { timeout: 60000 }, async (t) => {
     await createNamespace("bigdump");
     const target = inNs("bigdump");
     await run(target, [
@@ -802,7 +802,13 @@ describe("GET /dump and namespaces created from a dump", () => {
     assert.equal(outcome.inserts, 3000, "one INSERT per row");
     assert.equal(outcome.last, "COMMIT;", "the dump ends with its COMMIT");
     const grewMib = (peak - before) / 1024;
-    assert.ok(grewMib < 16, `the server's memory grew ${grewMib.toFixed(1)} MiB while sending a 48 MB dump`);
+    if (process.env.LIBSQL_COMPAT_SANITIZED) {
+      // ASan keeps freed memory in quarantine, so resident size measures ASan (make asan
+      // sets this); the bound is checked by the normal build.
+      t.diagnostic(`memory bound not checked under ASan (grew ${grewMib.toFixed(1)} MiB)`);
+    } else {
+      assert.ok(grewMib < 16, `the server's memory grew ${grewMib.toFixed(1)} MiB while sending a 48 MB dump`);
+    }
 
     // A client that leaves after the first chunk: the server stops, stays healthy, and the
     // namespace takes writes and a whole dump again.
