@@ -9,6 +9,7 @@
 
 #include "engine/sqlite_error.h"
 #include "engine/sqlite_internals.h"
+#include "engine/wal_capture.h"
 #include "libsql/error.h"
 
 namespace libsql::engine {
@@ -83,6 +84,41 @@ int watch_session_changes(void* user_data, int action, const char* arg1, const c
   return SQLITE_OK;
 }
 
+// What a commit sets off, shared by the arbiter and the capture; owned by the sqlite3
+// handle (clientdata), so its address is stable while the Connection moves.
+struct CommitHook {
+  WriteArbiter* arbiter = nullptr;
+  std::shared_ptr<WalCapture> capture;
+};
+constexpr const char* kCommitHookKey = "libsql.commit";
+
+// SQLite checkpoints the WAL from its own commit hook, which ours replaces: without a
+// capture, do the same (its default: a passive checkpoint once the WAL holds 1000 pages).
+constexpr int kAutoCheckpointPages = 1000;
+
+// SQLite calls this once the commit is done and the write lock released.
+int on_wal_commit(void* user_data, sqlite3* db, const char* schema, int wal_pages) {
+  auto* hook = static_cast<CommitHook*>(user_data);
+  // Waiting writers first: the next commit proceeds while this one is captured, and
+  // one capture may then take both.
+  if (hook->arbiter != nullptr) hook->arbiter->notify_lock_released();
+  if (hook->capture) {
+    hook->capture->capture();
+  } else if (wal_pages >= kAutoCheckpointPages) {
+    sqlite3_wal_checkpoint(db, schema);
+  }
+  return SQLITE_OK;
+}
+
+void install_commit_hook(sqlite3* db, const OpenOptions& options) {
+  if (!options.arbiter && !options.capture) return;
+  auto* hook = new CommitHook{options.arbiter.get(), options.capture};
+  sqlite3_set_clientdata(db, kCommitHookKey, hook,
+                         [](void* p) { delete static_cast<CommitHook*>(p); });
+  if (options.capture) sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_wal_hook(db, on_wal_commit, hook);
+}
+
 bool is_blank(std::string_view sql) {
   return sql.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
 }
@@ -118,6 +154,7 @@ Connection Connection::open(const std::string& path, const OpenOptions& options)
                          [](void* p) { delete static_cast<SessionState*>(p); });
   sqlite3_set_authorizer(db, watch_session_changes, session);
   if (options.arbiter) connection.member_ = options.arbiter->join(db);
+  install_commit_hook(db, options);
   return connection;
 }
 
@@ -142,6 +179,8 @@ void Connection::close() noexcept {
   dialect_.reset();
   if (member_) member_->arbiter->leave(*member_);
   member_.reset();
+  // The handle may live on as a zombie (close_v2 with statements left): no hook then.
+  if (db_ != nullptr) sqlite3_wal_hook(db_, nullptr, nullptr);
   sqlite3_close_v2(db_);
 }
 

@@ -23,6 +23,8 @@ struct sqlite3;
 
 namespace libsql::engine {
 
+class WalCapture;
+
 enum class OpenMode { kReadWriteCreate, kReadWrite, kReadOnly };
 
 struct OpenOptions {
@@ -38,6 +40,9 @@ struct OpenOptions {
   // Shares the write lock with the database's other connections (write_arbiter.h);
   // it then decides how long writers wait, not busy_timeout.
   std::shared_ptr<WriteArbiter> arbiter;
+  // Captures every commit for replication (wal_capture.h): the connection then never
+  // checkpoints by itself, and calls the capture from its commit hook.
+  std::shared_ptr<WalCapture> capture;
   // The SQL dialect every prepare goes through (dialect.h); none prepares SQLite's own
   // SQL exactly as given.
   std::shared_ptr<const Dialect> dialect;

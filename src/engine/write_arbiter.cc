@@ -10,10 +10,6 @@ namespace libsql::engine {
 
 namespace {
 
-// SQLite checkpoints the WAL from its own commit hook, which ours replaces: do the same
-// (its default: a passive checkpoint once the WAL holds 1000 pages).
-constexpr int kAutoCheckpointPages = 1000;
-
 // A waiter re-checks at least this often: a holder may pass its deadline while busy,
 // or end a transaction in a way no hook reports (a ROLLBACK statement mid-request).
 constexpr auto kMaxSleep = std::chrono::milliseconds(100);
@@ -25,7 +21,6 @@ std::shared_ptr<WriteArbiter::Member> WriteArbiter::join(sqlite3* db) {
   member->arbiter = shared_from_this();
   member->db = db;
   sqlite3_busy_handler(db, &WriteArbiter::on_busy, member.get());
-  sqlite3_wal_hook(db, &WriteArbiter::on_wal_commit, member.get());
   std::lock_guard lock(mutex_);
   members_.push_back(member.get());
   return member;
@@ -34,7 +29,6 @@ std::shared_ptr<WriteArbiter::Member> WriteArbiter::join(sqlite3* db) {
 void WriteArbiter::leave(Member& member) noexcept {
   // The handle may outlive the Connection as a zombie (close_v2 with statements left).
   sqlite3_busy_handler(member.db, nullptr, nullptr);
-  sqlite3_wal_hook(member.db, nullptr, nullptr);
   std::lock_guard lock(mutex_);
   std::erase(members_, &member);
   member.db = nullptr;  // a Use still held by the closing thread must not touch it
@@ -51,11 +45,11 @@ void WriteArbiter::use_ended(Member& member) noexcept {
     if (!member.write_since) member.write_since = member.use_began;
   } else if (member.write_since) {
     member.write_since.reset();
-    lock_released();
+    notify_lock_released();
   }
 }
 
-void WriteArbiter::lock_released() {
+void WriteArbiter::notify_lock_released() {
   std::lock_guard lock(mutex_);
   ++releases_;
   released_.notify_all();
@@ -64,13 +58,6 @@ void WriteArbiter::lock_released() {
 int WriteArbiter::on_busy(void* member, int attempt) {
   auto* waiter = static_cast<Member*>(member);
   return waiter->arbiter->wait_for_lock(*waiter, attempt) ? 1 : 0;
-}
-
-int WriteArbiter::on_wal_commit(void* member, sqlite3* db, const char* schema, int wal_pages) {
-  if (wal_pages >= kAutoCheckpointPages) sqlite3_wal_checkpoint(db, schema);
-  // SQLite calls this once the commit is done and the write lock released.
-  static_cast<Member*>(member)->arbiter->lock_released();
-  return SQLITE_OK;
 }
 
 bool WriteArbiter::wait_for_lock(Member& waiter, int attempt) {

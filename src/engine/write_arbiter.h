@@ -56,25 +56,27 @@ class WriteArbiter : public std::enable_shared_from_this<WriteArbiter> {
     std::uint64_t seen_releases = 0;
   };
 
-  // Makes `db` a member: installs the busy handler and the commit (WAL) hook.
+  // Makes `db` a member: installs the busy handler. The connection's commit hook must
+  // call notify_lock_released() (Connection::open installs one that does).
   std::shared_ptr<Member> join(sqlite3* db);
   // Before `member`'s connection closes.
   void leave(Member& member) noexcept;
   // At the end of a use (in_use held): notes whether the member now holds the write lock,
   // and wakes waiting writers if it let go of it.
   void use_ended(Member& member) noexcept;
+  // A connection let go of the write lock outside a use (a commit, seen from its commit
+  // hook; a checkpoint's lock): wakes waiting writers.
+  void notify_lock_released();
 
  private:
   explicit WriteArbiter(Options options) : options_(options) {}
 
   static int on_busy(void* member, int attempt);
-  static int on_wal_commit(void* member, sqlite3* db, const char* schema, int wal_pages);
   // The busy handler's body: false gives up (SQLITE_BUSY).
   bool wait_for_lock(Member& waiter, int attempt);
   // Rolls back the transactions held too long by idle members; returns the earliest
   // deadline among the other idle holders. mutex_ held.
   Clock::time_point take_expired_locks(const Member& waiter, Clock::time_point now);
-  void lock_released();
 
   const Options options_;
   std::mutex mutex_;

@@ -76,6 +76,8 @@ class HttpStreams {
   void expire_idle();
 
   std::size_t open_count() const;
+  // Whether this server made `baton` (a read replica sends the others to its primary).
+  bool is_own_baton(const std::string& baton) const { return parse_baton(baton).has_value(); }
 
  private:
   struct Entry {

@@ -139,6 +139,22 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
       ->envname("LIBSQL_ADMIN_AUTH_KEY");
   app.add_flag("--disable-metrics", config.disable_metrics, "Serve no metrics")
       ->envname("LIBSQL_DISABLE_METRICS");
+  app.add_option("--max-log-size", config.max_log_size_mb,
+                 "Size in MB past which the replication log is compacted into a snapshot")
+      ->envname("SQLD_MAX_LOG_SIZE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  std::uint64_t checkpoint_interval_s = 0;
+  app.add_option("--checkpoint-interval-s", checkpoint_interval_s,
+                 "Seconds between checkpoints of each database, each first vacuuming a "
+                 "database of 256 MiB or more that is over half free space")
+      ->envname("SQLD_CHECKPOINT_INTERVAL_S")
+      ->check(CLI::PositiveNumber);
+  std::string primary_grpc_url;
+  app.add_option("--primary-grpc-url", primary_grpc_url,
+                 "Be a read replica of the primary at this URL (its HTTP port, e.g. "
+                 "http://127.0.0.1:8080), forwarding writes to it")
+      ->envname("SQLD_PRIMARY_GRPC_URL");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // the program name
@@ -191,6 +207,15 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
       return ExitWith{2};
     }
     config.admin_auth_key = admin_auth_key;
+  }
+  if (checkpoint_interval_s > 0) config.checkpoint_interval_s = checkpoint_interval_s;
+  if (!primary_grpc_url.empty()) {
+    if (!primary_grpc_url.starts_with("http://")) {
+      err << "error: --primary-grpc-url: only http:// URLs are supported, not \""
+          << primary_grpc_url << "\"\n";
+      return ExitWith{2};
+    }
+    config.primary_grpc_url = primary_grpc_url;
   }
   if (db_path.empty()) {
     err << "error: --db-path must not be empty\n";

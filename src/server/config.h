@@ -64,6 +64,16 @@ struct ServerConfig {
   std::optional<std::string> admin_auth_key;
   // GET /metrics on the admin port answers an empty body.
   bool disable_metrics = false;
+  // Replication. A primary compacts its log into a snapshot once it passes this many
+  // megabytes (sqld's --max-log-size, default 200).
+  std::uint64_t max_log_size_mb = 200;
+  // Every this many seconds, each primary namespace is vacuumed if mostly free space
+  // and checkpointed (sqld's --checkpoint-interval-s); none: only the WAL's own
+  // checkpoints, every 1000 frames.
+  std::optional<std::uint64_t> checkpoint_interval_s;
+  // Set: this server is a read replica of the sqld at this URL (its HTTP port, which
+  // serves gRPC-Web), following its log and forwarding writes to it.
+  std::optional<std::string> primary_grpc_url;
 
   std::filesystem::path default_database_file() const {
     return db_path / "dbs" / "default" / "data";

@@ -100,6 +100,28 @@ TEST(Config, ReadsSqldEnvironmentVariables) {
   EXPECT_EQ(config.http_listen_addr.port, 1);
 }
 
+TEST(Config, ReadsTheReplicationFlags) {
+  const auto defaults = std::get<ServerConfig>(parse({}));
+  EXPECT_EQ(defaults.max_log_size_mb, 200u) << "sqld's default --max-log-size";
+  EXPECT_FALSE(defaults.checkpoint_interval_s);
+  EXPECT_FALSE(defaults.primary_grpc_url);
+  const auto parsed = parse({"--max-log-size", "5", "--checkpoint-interval-s", "30",
+                             "--primary-grpc-url", "http://127.0.0.1:5001"});
+  ASSERT_TRUE(std::holds_alternative<ServerConfig>(parsed));
+  const auto& config = std::get<ServerConfig>(parsed);
+  EXPECT_EQ(config.max_log_size_mb, 5u);
+  EXPECT_EQ(config.checkpoint_interval_s, 30u);
+  EXPECT_EQ(config.primary_grpc_url, "http://127.0.0.1:5001");
+}
+
+TEST(Config, RefusesAPrimaryUrlItCannotSpeakTo) {
+  std::string err;
+  const auto parsed = parse({"--primary-grpc-url", "https://primary:5001"}, nullptr, &err);
+  ASSERT_TRUE(std::holds_alternative<ExitWith>(parsed));
+  EXPECT_NE(std::get<ExitWith>(parsed).status, 0);
+  EXPECT_NE(err.find("only http:// URLs"), std::string::npos) << err;
+}
+
 TEST(Config, RefusesUnknownFlags) {
   std::string err;
   const auto parsed = parse({"--no-such-flag"}, nullptr, &err);

@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "server/compression.h"
 
@@ -98,6 +99,8 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
   }
 }
 
+}  // namespace
+
 // Completes when the client hangs up (or the connection breaks) while its request
 // runs, not when it merely sends its next request early. Cancelled when the request
 // completes first. The peek never blocks: a readiness report can be stale (the reactor
@@ -120,8 +123,6 @@ asio::awaitable<void> client_gone(tcp::socket& socket) {
   }
 }
 
-}  // namespace
-
 struct HttpListener::State {
   State(asio::io_context& context, HttpHandler h, UpgradeHandler u, HttpLimits l)
       : io(context), acceptor(context), handler(std::move(h)), upgrade(std::move(u)), limits(l) {}
@@ -131,7 +132,7 @@ struct HttpListener::State {
   HttpHandler handler;
   UpgradeHandler upgrade;
   HttpLimits limits;
-  std::optional<StreamingRoute> streaming;
+  std::vector<StreamingRoute> streaming;
   Gauge* connections = nullptr;
 };
 
@@ -187,10 +188,17 @@ asio::awaitable<void> serve_connection(std::shared_ptr<HttpListener::State> stat
       }
       keep_alive = request.keep_alive();
       stream.expires_never();  // handlers may take their time; they bound themselves
-      if (state->streaming && state->streaming->matches(request)) {
+      const StreamingRoute* route = nullptr;
+      for (const StreamingRoute& candidate : state->streaming) {
+        if (candidate.matches(request)) {
+          route = &candidate;
+          break;
+        }
+      }
+      if (route != nullptr) {
         bool reusable = false;
         try {
-          reusable = co_await state->streaming->serve(stream, request);
+          reusable = co_await route->serve(stream, request);
         } catch (const std::exception&) {
           reusable = false;  // mid-body: the only way left to say it failed is to hang up
         }
@@ -255,8 +263,8 @@ HttpListener::HttpListener(asio::io_context& io, const ListenAddress& address, H
 
 HttpListener::~HttpListener() { stop(); }
 
-void HttpListener::set_streaming_route(StreamingRoute route) {
-  state_->streaming = std::move(route);
+void HttpListener::add_streaming_route(StreamingRoute route) {
+  state_->streaming.push_back(std::move(route));
 }
 
 void HttpListener::set_connection_gauge(Gauge& gauge) { state_->connections = &gauge; }

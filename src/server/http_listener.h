@@ -37,6 +37,12 @@ struct StreamingRoute {
   std::function<boost::asio::awaitable<bool>(boost::beast::tcp_stream&, HttpRequest&)> serve;
 };
 
+// Completes when the client of `socket` hangs up (or the connection breaks) while its
+// request runs, not when it merely sends its next request early; never completes
+// otherwise, so await it with `||` beside the work it should cancel. Never blocks: it
+// only peeks at the socket.
+boost::asio::awaitable<void> client_gone(boost::asio::ip::tcp::socket& socket);
+
 struct HttpLimits {
   // Largest request body accepted; larger ones are answered 413.
   std::uint64_t max_body_bytes = 64 * 1024 * 1024;
@@ -57,8 +63,9 @@ class HttpListener {
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
 
-  // Requests `route` matches are answered by it instead of the handler. Before start().
-  void set_streaming_route(StreamingRoute route);
+  // Requests `route` matches are answered by it instead of the handler; routes are
+  // asked in the order they were added. Before start().
+  void add_streaming_route(StreamingRoute route);
   // Counts this listener's open connections (upgraded ones included). Before start().
   void set_connection_gauge(Gauge& gauge);
   // Starts accepting connections. Call once.

@@ -8,11 +8,13 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
 #include "libsql/error.h"
+#include "proto/replication_log.pb.h"
 #include "sql/dump.h"
 
 namespace libsql::server {
@@ -112,7 +114,7 @@ NamespaceError NamespaceError::already_exists(std::string_view name) {
 
 Namespace::Namespace(std::string name, fs::path directory, engine::OpenOptions options,
                      engine::ConnectionPool::Limits limits, NamespaceConfig config,
-                     std::shared_ptr<NamespaceMetrics> metrics)
+                     std::shared_ptr<NamespaceMetrics> metrics, NamespaceRole role)
     : name_(std::move(name)),
       directory_(std::move(directory)),
       config_(std::move(config)),
@@ -125,15 +127,102 @@ Namespace::Namespace(std::string name, fs::path directory, engine::OpenOptions o
     if (user_hook) user_hook(connection);
     apply_size_limit(connection);
   };
+  if (role.primary_url) {
+    primary_url_ = *role.primary_url;
+    replicator_ = std::make_unique<replication::Replicator>(replication::ReplicatorOptions{
+        .db_path = database_file().string(),
+        .meta_path = directory_ / "client_wal_index",
+        .primary = {.url = primary_url_, .namespace_name = name_},
+        .on_transaction = [this](const replication::AppliedTransaction&) {
+          forget_stale_schemas();
+        }});
+    // Only the replicator writes the file: its pages must stay the primary's.
+    auto hook = std::move(options.on_open);
+    options.on_open = [hook = std::move(hook)](engine::Connection& connection) {
+      if (hook) hook(connection);
+      connection.execute_script("PRAGMA query_only = 1");
+    };
+  } else {
+    // The dialect first brings a schema written by native libSQL (RANDOM ROWID, ...) into
+    // the form stock SQLite reads, which replication's own connections need; a file that
+    // has no log yet gets its log built after that.
+    engine::Connection::open(database_file().string(), options);
+    replication_ = replication::PrimaryReplication::open({.directory = directory_,
+                                                          .database = database_file(),
+                                                          .arbiter = options.arbiter,
+                                                          .max_live_frames = role.max_log_frames});
+    options.capture = replication_->capture();
+  }
   pool_ = std::make_unique<engine::ConnectionPool>(
       engine::Database(database_file().string(), std::move(options)), limits);
   streams_ = std::make_unique<hrana::HttpStreams>(*pool_);
+  if (replicator_) {
+    followed_log_ = replicator_->log_id();
+    pool_ready_ = true;
+    // Started last: its callback uses the pool.
+    replicator_thread_ = std::thread([replicator = replicator_.get(), name = name_] {
+      try {
+        replicator->run();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "replication of namespace %s stopped: %s\n", name.c_str(), e.what());
+      }
+    });
+  }
+}
+
+void Namespace::forget_stale_schemas() {
+  // A new log id means the primary's history started over: the replica's file was
+  // rewritten from frame 0, and a schema with the same cookie as before may now be
+  // another one, which SQLite's cookie check would not notice on open connections.
+  const std::optional<replication::LogId> log = replicator_->log_id();
+  if (log == followed_log_) return;  // only this thread writes it once running
+  followed_log_ = log;
+  if (pool_ready_) pool_->discard_idle();
 }
 
 Namespace::~Namespace() {
+  pool_ready_ = false;
   streams_.reset();
   pool_.reset();
+  replication_.reset();
+  if (replicator_) {
+    replicator_->stop();
+    if (replicator_thread_.joinable()) replicator_thread_.join();
+  }
   if (trash_) remove_quietly(*trash_);
+}
+
+bool Namespace::checkpoint() {
+  if (!replication_) return false;
+  {
+    engine::PooledConnection pooled(*pool_);
+    engine::Connection& connection = pooled.get();
+    const engine::Connection::Use use(connection);
+    auto number = [&](std::string_view sql) {
+      engine::Statement statement = connection.prepare(sql);
+      return statement.step() ? statement.column_view(0).integer_value() : 0;
+    };
+    // sqld's rule (connection_core.rs vacuum_if_needed): not below 256 MiB of pages.
+    const std::int64_t pages = number("PRAGMA page_count");
+    if (pages >= 65536 && number("PRAGMA freelist_count") * 2 > pages) {
+      connection.execute_script("VACUUM");
+    }
+  }
+  return replication_->checkpoint();
+}
+
+std::optional<std::uint64_t> Namespace::primary_frame_no() {
+  const std::lock_guard lock(hello_mutex_);
+  if (!hello_client_) {
+    hello_client_ = std::make_unique<replication::GrpcWebClient>(
+        replication::GrpcWebClientOptions{.url = primary_url_, .namespace_name = name_});
+  }
+  wal_log::HelloRequest request;
+  request.set_handshake_version(1);
+  wal_log::HelloResponse response;
+  hello_client_->unary("/wal_log.ReplicationLog/Hello", request, response);
+  if (!response.has_current_replication_index()) return std::nullopt;
+  return response.current_replication_index();
 }
 
 NamespaceConfig Namespace::config() const {
@@ -205,7 +294,9 @@ std::shared_ptr<Namespace> NamespaceStore::open_locked(const std::string& name) 
                                              : std::make_shared<NamespaceMetrics>(name);
   auto opened =
       std::make_shared<Namespace>(name, directory, options_.open_options(), options_.limits,
-                                  read_config(directory), std::move(metrics));
+                                  read_config(directory), std::move(metrics),
+                                  NamespaceRole{.max_log_frames = options_.max_log_frames,
+                                                .primary_url = options_.primary_url});
   open_.emplace(name, opened);
   return opened;
 }

@@ -23,10 +23,13 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "engine/connection_pool.h"
 #include "hrana/http_streams.h"
+#include "replication/primary_replication.h"
+#include "replication/replicator.h"
 #include "server/metrics.h"
 
 namespace libsql::server {
@@ -65,11 +68,19 @@ struct NamespaceConfig {
 // The config as JSON, as config.json keeps it and the admin API shows it.
 std::string namespace_config_json(const NamespaceConfig& config);
 
+// How a namespace's database changes: as a primary, by its own writes, captured into a
+// replication log compacted past `max_log_frames`; as a read replica, only by following
+// the namespace of the same name at `primary_url`.
+struct NamespaceRole {
+  std::uint64_t max_log_frames = replication::FrameLogOptions{}.max_live_frames;
+  std::optional<std::string> primary_url;
+};
+
 class Namespace {
  public:
   Namespace(std::string name, std::filesystem::path directory, engine::OpenOptions options,
             engine::ConnectionPool::Limits limits, NamespaceConfig config,
-            std::shared_ptr<NamespaceMetrics> metrics);
+            std::shared_ptr<NamespaceMetrics> metrics, NamespaceRole role = {});
   ~Namespace();
   Namespace(const Namespace&) = delete;
   Namespace& operator=(const Namespace&) = delete;
@@ -80,6 +91,22 @@ class Namespace {
   engine::ConnectionPool& pool() noexcept { return *pool_; }
   hrana::HttpStreams& streams() noexcept { return *streams_; }
   const std::shared_ptr<NamespaceMetrics>& metrics() const noexcept { return metrics_; }
+  // A primary's replication log: every commit lands in it before the commit's statement
+  // returns (engine/wal_capture.h). Null on a replica.
+  replication::FrameLog* frame_log() const noexcept {
+    return replication_ ? &replication_->log() : nullptr;
+  }
+  // sqld's checkpoint (admin API, --checkpoint-interval-s): a VACUUM first if the
+  // database has 65536 pages or more and over half of them are free, then the WAL
+  // backfilled into the file under the capture's rules. Returns false when a writer held
+  // the write lock, or on a replica. Blocking.
+  bool checkpoint();
+  // A replica's replicator, following its primary on a thread of its own; null on a
+  // primary.
+  replication::Replicator* replicator() const noexcept { return replicator_.get(); }
+  // A replica: the primary's last committed frame_no now (a Hello), for read-your-writes.
+  // Blocking; throws replication::GrpcError when the primary does not answer.
+  std::optional<std::uint64_t> primary_frame_no();
 
   NamespaceConfig config() const;
   // Saves `config` and applies it: blocks at once, the size limit to every connection
@@ -95,6 +122,9 @@ class Namespace {
  private:
   friend class NamespaceStore;
   void apply_size_limit(engine::Connection& connection) const;
+  // A replica, after each applied transaction: closes idle connections once the
+  // primary's log id changed.
+  void forget_stale_schemas();
 
   const std::string name_;
   std::filesystem::path directory_;
@@ -103,6 +133,18 @@ class Namespace {
   std::unique_ptr<engine::ConnectionPool> pool_;
   std::unique_ptr<hrana::HttpStreams> streams_;
   std::shared_ptr<NamespaceMetrics> metrics_;
+  // Opened before the pool and closed after it: every connection captures into it.
+  std::unique_ptr<replication::PrimaryReplication> replication_;
+  // A replica's: the replicator and its thread, and a client for Hellos of our own.
+  std::unique_ptr<replication::Replicator> replicator_;
+  std::thread replicator_thread_;
+  // The log the replica's open connections have read (the replicator's thread's, once it
+  // runs); see forget_stale_schemas().
+  std::optional<replication::LogId> followed_log_;
+  std::atomic<bool> pool_ready_{false};
+  std::mutex hello_mutex_;
+  std::unique_ptr<replication::GrpcWebClient> hello_client_;
+  std::string primary_url_;
   std::atomic<bool> deleted_{false};
   // Where the directory went when the namespace was deleted: removed with the object.
   std::optional<std::filesystem::path> trash_;
@@ -116,6 +158,10 @@ struct NamespaceStoreOptions {
   engine::ConnectionPool::Limits limits;
   // Where each namespace's series live; null: each keeps its own, rendered nowhere.
   Metrics* metrics = nullptr;
+  // Each namespace's replication log is compacted past this many frames.
+  std::uint64_t max_log_frames = replication::FrameLogOptions{}.max_live_frames;
+  // Set: every namespace is a read replica of its namesake at this primary.
+  std::optional<std::string> primary_url;
 };
 
 class NamespaceStore {

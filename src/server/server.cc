@@ -6,6 +6,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -89,8 +90,13 @@ Server::Server(ServerConfig config)
                    .limits = {.max_idle = 64,
                               .max_open = config_.max_concurrent_connections,
                               .max_waiting = config_.max_concurrent_requests},
-                   .metrics = &metrics_}),
-      gate_(with_default_namespace(namespaces_), auth_strategy(config_), config_.enable_namespaces),
+                   .metrics = &metrics_,
+                   // sqld's arithmetic: megabytes of 4120-byte frames.
+                   .max_log_frames = std::max<std::uint64_t>(
+                       1, config_.max_log_size_mb * 1'000'000 / replication::kFrameSize),
+                   .primary_url = config_.primary_grpc_url}),
+      auth_(auth_strategy(config_)),
+      gate_(with_default_namespace(namespaces_), auth_, config_.enable_namespaces),
       responses_(config_.max_total_response_size),
       blocking_(blocking_threads()),
       hrana_http_(io_, blocking_, namespaces_, gate_,
@@ -98,15 +104,25 @@ Server::Server(ServerConfig config)
       hrana_ws_(blocking_, gate_, metrics_.server().websocket_connections, response_budget()),
       admin_api_(blocking_, namespaces_, metrics_,
                  {.auth_key = config_.admin_auth_key, .metrics_enabled = !config_.disable_metrics}),
-      dump_route_(blocking_, gate_) {
+      dump_route_(blocking_, gate_),
+      grpc_route_(io_, blocking_, namespaces_, auth_,
+                  {.namespaces_enabled = config_.enable_namespaces,
+                   .proxy = {.max_response_bytes = config_.max_response_size}}) {
   add_routes();
+  if (config_.primary_grpc_url) {
+    primary_ = std::make_unique<PrimaryForwarder>(io_, *config_.primary_grpc_url);
+    replica_front_ = std::make_unique<ReplicaFront>(*primary_, gate_, blocking_);
+  }
   listener_ = std::make_unique<HttpListener>(
-      io_, config_.http_listen_addr,
-      [this](HttpRequest& request) { return router_.dispatch(request); },
+      io_, config_.http_listen_addr, [this](HttpRequest& request) { return handle(request); },
       [this](boost::beast::tcp_stream stream, HttpRequest request) {
+        // A replica's WebSocket streams live on its primary, reads and writes alike.
+        if (primary_) return primary_->tunnel(std::move(stream), std::move(request));
         return hrana_ws_.accept(std::move(stream), std::move(request));
       });
-  listener_->set_streaming_route(dump_route_.route());
+  listener_->add_streaming_route(dump_route_.route());
+  // A replica passes gRPC calls on to its primary (replica_front.h), as sqld does.
+  if (!primary_) listener_->add_streaming_route(grpc_route_.route());
   listener_->set_connection_gauge(metrics_.server().http_connections);
   if (config_.admin_listen_addr) {
     admin_api_.add_routes(admin_router_);
@@ -174,11 +190,43 @@ void Server::add_routes() {
   hrana_http_.add_routes(router_);
 }
 
+asio::awaitable<HttpResponse> Server::handle(HttpRequest& request) {
+  if (replica_front_) {
+    if (std::optional<HttpResponse> answer = co_await replica_front_->handle(request)) {
+      co_return std::move(*answer);
+    }
+  }
+  co_return co_await router_.dispatch(request);
+}
+
+void Server::schedule_checkpoints() {
+  if (!config_.checkpoint_interval_s) return;
+  checkpoint_timer_.expires_after(std::chrono::seconds(*config_.checkpoint_interval_s));
+  checkpoint_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;
+    // The namespaces one at a time, on a blocking thread; the next round is timed from
+    // the end of this one, as sqld delays a missed tick.
+    asio::post(blocking_, [this] {
+      for (const std::shared_ptr<Namespace>& ns : namespaces_.open_namespaces()) {
+        try {
+          ns->checkpoint();
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "checkpoint of namespace %s failed: %s\n", ns->name().c_str(),
+                       e.what());
+        }
+      }
+      asio::post(io_, [this] { schedule_checkpoints(); });
+    });
+  });
+}
+
 void Server::run(unsigned threads) {
   listener_->start();
   if (hrana_listener_) hrana_listener_->start();
   if (admin_listener_) admin_listener_->start();
   hrana_http_.start();
+  grpc_route_.start();
+  schedule_checkpoints();
   std::vector<std::jthread> workers;
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { io_.run(); });
   io_.run();
@@ -186,10 +234,12 @@ void Server::run(unsigned threads) {
 
 void Server::stop() {
   dump_route_.stop();
+  grpc_route_.stop();
   listener_->stop();
   if (hrana_listener_) hrana_listener_->stop();
   if (admin_listener_) admin_listener_->stop();
   hrana_http_.stop();
+  checkpoint_timer_.cancel();
   io_.stop();
 }
 

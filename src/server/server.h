@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <cstdint>
@@ -16,11 +17,14 @@
 #include "server/admin_api.h"
 #include "server/config.h"
 #include "server/dump_route.h"
+#include "server/grpc_route.h"
 #include "server/hrana_http.h"
 #include "server/hrana_ws.h"
 #include "server/http_listener.h"
 #include "server/metrics.h"
 #include "server/namespaces.h"
+#include "server/primary_forwarder.h"
+#include "server/replica_front.h"
 #include "server/request_gate.h"
 #include "server/router.h"
 
@@ -46,11 +50,16 @@ class Server {
 
  private:
   void add_routes();
+  // The HTTP port's requests: a replica first asks its front what goes to the primary.
+  boost::asio::awaitable<HttpResponse> handle(HttpRequest& request);
+  // --checkpoint-interval-s: the next round of checkpoints.
+  void schedule_checkpoints();
   hrana::json::ResponseBudget response_budget();
 
   ServerConfig config_;
   Metrics metrics_;
   NamespaceStore namespaces_;
+  const AuthStrategy auth_;
   RequestGate gate_;
   hrana::ResponseMeter responses_;  // every response being built, against the total limit
   boost::asio::io_context io_;
@@ -60,8 +69,13 @@ class Server {
   HranaWs hrana_ws_;
   AdminApi admin_api_;
   DumpRoute dump_route_;
+  GrpcRoute grpc_route_;  // replication and write forwarding (gRPC-Web)
   Router router_;
   Router admin_router_;
+  // A replica's (--primary-grpc-url): its connection to the primary and what uses it.
+  std::unique_ptr<PrimaryForwarder> primary_;
+  std::unique_ptr<ReplicaFront> replica_front_;
+  boost::asio::steady_timer checkpoint_timer_{io_};
   std::unique_ptr<HttpListener> listener_;
   std::unique_ptr<HttpListener> hrana_listener_;  // --hrana-listen-addr: WebSocket only
   std::unique_ptr<HttpListener> admin_listener_;  // --admin-listen-addr

@@ -1,0 +1,642 @@
+// grpc_route.cc: implements grpc_route.h. Status codes and messages are sqld's
+// (tursodatabase/libsql f8fb14f3, libsql-server/src/rpc/): see admit() and each call.
+
+#include "server/grpc_route.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <optional>
+#include <string>
+
+#include "libsql/error.h"
+#include "server/admission.h"
+#include "server/blocking.h"
+#include "server/request_gate.h"
+#include "server/router.h"
+
+namespace libsql::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace grpc_web = replication::grpc_web;
+using grpc_web::Status;
+using grpc_web::StatusCode;
+
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr auto kWriteTimeout = std::chrono::seconds(60);
+// Frames per piece of a reply: about 66 KB, one write each.
+constexpr std::size_t kFramesPerPiece = 16;
+// How long a LogEntries producer waits for a commit before it looks whether its client
+// is still there.
+constexpr auto kLogWaitSlice = std::chrono::seconds(1);
+constexpr auto kCollectEvery = std::chrono::seconds(5);
+constexpr std::string_view kReplicationPrefix = "/wal_log.ReplicationLog/";
+constexpr std::string_view kProxyPrefix = "/proxy.Proxy/";
+
+std::optional<std::string_view> header(const HttpRequest& request, std::string_view name) {
+  const auto found = request.find(name);
+  if (found == request.end()) return std::nullopt;
+  return std::string_view(found->value().data(), found->value().size());
+}
+
+// Standard base64, padding optional: tonic decodes binary metadata so.
+std::optional<std::string> decode_base64(std::string_view text) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (const char c : text) {
+    const std::size_t value = kAlphabet.find(c);
+    if (value == std::string_view::npos) return std::nullopt;
+    bits = bits << 6 | static_cast<std::uint32_t>(value);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<char>((bits >> count) & 0xff));
+    }
+  }
+  if (count >= 6) return std::nullopt;  // one symbol too many for whole bytes
+  return out;
+}
+
+Status namespace_doesnt_exist() {
+  return {StatusCode::kFailedPrecondition, std::string(grpc_web::kNamespaceDoesntExist)};
+}
+
+Status decode_error(std::string_view type) {
+  // tonic answers an undecodable message so.
+  return {StatusCode::kInternal, "failed to decode Protobuf message: invalid " + std::string(type)};
+}
+
+// The headers of every answer to a call. sqld's CORS layer lets any origin read the
+// status, as a browser's gRPC-Web client would need.
+template <class Fields>
+void set_grpc_headers(Fields& fields) {
+  fields.set(http::field::content_type, grpc_web::kResponseContentType);
+  fields.set(http::field::access_control_allow_origin, "*");
+  fields.set(http::field::access_control_expose_headers,
+             "grpc-status,grpc-message,grpc-status-details-bin");
+}
+
+HttpResponse grpc_response(const HttpRequest& request) {
+  HttpResponse response(http::status::ok, request.version());
+  set_grpc_headers(response);
+  response.keep_alive(request.keep_alive());
+  return response;
+}
+
+// A call that ends before any message: the status in the headers, no body (gRPC's
+// "trailers-only"); tonic's client reads grpc-status there first.
+HttpResponse status_only(const HttpRequest& request, const Status& status) {
+  HttpResponse response = grpc_response(request);
+  response.set("grpc-status", std::to_string(static_cast<int>(status.code)));
+  if (!status.message.empty())
+    response.set("grpc-message", grpc_web::percent_encode(status.message));
+  return response;
+}
+
+HttpResponse unary_reply(const HttpRequest& request, const google::protobuf::MessageLite& message) {
+  HttpResponse response = grpc_response(request);
+  grpc_web::append_message(response.body(), message.SerializeAsString());
+  grpc_web::append_trailers(response.body(), {});
+  return response;
+}
+
+asio::awaitable<bool> write_whole(beast::tcp_stream& stream, HttpResponse response) {
+  response.prepare_payload();
+  stream.expires_after(kWriteTimeout);
+  auto [ec, bytes] = co_await http::async_write(stream, response, kAwait);
+  co_return !ec && response.keep_alive();
+}
+
+}  // namespace
+
+struct GrpcRoute::Call {
+  beast::tcp_stream& stream;
+  HttpRequest& request;
+  std::string_view method;   // "Hello", "Execute", ...
+  std::string_view message;  // the request message
+  std::shared_ptr<Namespace> ns;
+  Access rights;
+  std::optional<RequestRecord> record;
+
+  asio::awaitable<bool> reply(HttpResponse response) {
+    co_return co_await write_whole(stream, std::move(response));
+  }
+  asio::awaitable<bool> fail(const Status& status) {
+    if (record) record->fail();
+    HttpResponse response = status_only(request, status);
+    co_return co_await write_whole(stream, std::move(response));
+  }
+};
+
+// The blocking thread waits on a condition variable, never on the network side, so a
+// closed channel frees it even when the io_context no longer runs. At most two pieces
+// exist at once: one being written, one waiting.
+class GrpcRoute::Channel : public std::enable_shared_from_this<GrpcRoute::Channel> {
+ public:
+  struct Piece {
+    std::string bytes;  // whole gRPC-Web frames; the trailers frame in the last piece
+    bool last = false;
+    std::optional<Status> status_only;  // the call ended before its first message
+  };
+
+  explicit Channel(asio::any_io_executor executor)
+      : executor_(executor), ready_(std::move(executor)) {}
+
+  // From the blocking thread: false once the channel is closed (the client left, or
+  // the server stops): the producer then stops.
+  bool send(Piece piece) {
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return !slot_ || closed_; });
+    if (closed_) return false;
+    slot_ = std::move(piece);
+    lock.unlock();
+    asio::post(executor_, [self = shared_from_this()] { self->ready_.cancel(); });
+    return true;
+  }
+  bool closed() const {
+    const std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
+  // From the network coroutine, on the executor: nullopt once closed, or when the
+  // awaiting coroutine is cancelled.
+  asio::awaitable<std::optional<Piece>> receive() {
+    while (true) {
+      {
+        const std::lock_guard lock(mutex_);
+        if (slot_) {
+          std::optional<Piece> piece = std::move(slot_);
+          slot_.reset();
+          room_.notify_one();
+          co_return piece;
+        }
+        if (closed_) co_return std::nullopt;
+      }
+      // Only touched on the executor: a sender's wake-up is posted there, so it cannot
+      // slip in between the check above and this wait.
+      ready_.expires_at(asio::steady_timer::time_point::max());
+      co_await ready_.async_wait(kAwait);
+      if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+          asio::cancellation_type::none) {
+        co_return std::nullopt;
+      }
+    }
+  }
+
+  void close() {
+    {
+      const std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    room_.notify_all();
+    asio::post(executor_, [self = shared_from_this()] { self->ready_.cancel(); });
+  }
+
+ private:
+  asio::any_io_executor executor_;
+  asio::steady_timer ready_;
+  mutable std::mutex mutex_;
+  std::condition_variable room_;
+  std::optional<Piece> slot_;
+  bool closed_ = false;
+};
+
+GrpcRoute::GrpcRoute(asio::io_context& io, asio::thread_pool& blocking, NamespaceStore& namespaces,
+                     AuthStrategy auth, GrpcRouteOptions options)
+    : io_(io),
+      blocking_(blocking),
+      namespaces_(namespaces),
+      auth_(std::move(auth)),
+      options_(options),
+      proxy_(options.proxy),
+      collect_timer_(io) {}
+
+GrpcRoute::~GrpcRoute() = default;
+
+StreamingRoute GrpcRoute::route() {
+  return {
+      [](const HttpRequest& request) {
+        const std::string_view path = target_path(request.target());
+        return path.starts_with(kReplicationPrefix) || path.starts_with(kProxyPrefix);
+      },
+      [this](beast::tcp_stream& stream, HttpRequest& request) { return serve(stream, request); }};
+}
+
+void GrpcRoute::start() { schedule_collection(); }
+
+void GrpcRoute::stop() {
+  collect_timer_.cancel();
+  const std::lock_guard lock(mutex_);
+  stopping_ = true;
+  for (const auto& weak : channels_) {
+    if (auto channel = weak.lock()) channel->close();
+  }
+  channels_.clear();
+}
+
+void GrpcRoute::schedule_collection() {
+  collect_timer_.expires_after(kCollectEvery);
+  collect_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: the server is stopping
+    asio::post(blocking_, [this] { proxy_.collect_garbage(); });
+    schedule_collection();
+  });
+}
+
+asio::awaitable<bool> GrpcRoute::serve(beast::tcp_stream& stream, HttpRequest& request) {
+  if (request.method() != http::verb::post) {
+    HttpResponse response(http::status::method_not_allowed, request.version());
+    response.set(http::field::allow, "POST");
+    response.keep_alive(request.keep_alive());
+    co_return co_await write_whole(stream, std::move(response));
+  }
+  // application/grpc-web and application/grpc-web+proto; not the base64 -text variant.
+  const std::string_view type = header(request, "content-type").value_or("");
+  if (!type.starts_with("application/grpc-web") || type.starts_with("application/grpc-web-text")) {
+    HttpResponse response(http::status::unsupported_media_type, request.version());
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.body() = "gRPC calls here are gRPC-Web: content-type application/grpc-web\n";
+    response.keep_alive(request.keep_alive());
+    co_return co_await write_whole(stream, std::move(response));
+  }
+  Call call{stream, request};
+  auto unary = grpc_web::parse_unary(request.body(), options_.max_message_bytes);
+  const std::string_view path = target_path(request.target());
+  const bool replication = path.starts_with(kReplicationPrefix);
+  call.method = path.substr(replication ? kReplicationPrefix.size() : kProxyPrefix.size());
+  if (const auto* status = std::get_if<Status>(&unary)) co_return co_await call.fail(*status);
+  call.message = std::get<std::string_view>(unary);
+  // An if, not a conditional expression: GCC 12 destroys the awaitable such an
+  // expression yields twice.
+  if (replication) co_return co_await serve_replication(call);
+  co_return co_await serve_proxy(call);
+}
+
+Status GrpcRoute::admit(Call& call, bool hide_unreadable) {
+  std::string name = "default";
+  if (options_.namespaces_enabled) {
+    // rpc/mod.rs extract_namespace; ignored without namespaces, as sqld ignores it.
+    const auto encoded = header(call.request, "x-namespace-bin");
+    if (!encoded) return {StatusCode::kInvalidArgument, "Missing x-namespace-bin metadata"};
+    auto decoded = decode_base64(*encoded);
+    if (!decoded) return {StatusCode::kInvalidArgument, "Metadata can't be converted into Bytes"};
+    if (namespace_name_error(*decoded))
+      return {StatusCode::kInvalidArgument, "Invalid namespace name"};
+    name = std::move(*decoded);
+  }
+  // The credential is checked before the namespace's existence: sqld falls back to the
+  // server's strategy for a namespace it cannot find (allow_user_auth_fallback).
+  const AuthResult result = auth_.authenticate(select_auth_header(
+      header(call.request, "authorization"), header(call.request, "x-authorization")));
+  if (const auto* error = std::get_if<AuthError>(&result)) {
+    // parse_grpc_auth_header's failures are INTERNAL, the strategy's UNAUTHENTICATED.
+    if (error->kind == AuthErrorKind::kAuthHeaderNotFound ||
+        error->kind == AuthErrorKind::kAuthHeaderNonAscii) {
+      return {StatusCode::kInternal, "Error parsing auth header: " + std::string(error->message())};
+    }
+    return {StatusCode::kUnauthenticated, grpc_unauthenticated_message(*error)};
+  }
+  std::shared_ptr<Namespace> ns = namespaces_.find(name);
+  if (!ns || ns->deleted()) return namespace_doesnt_exist();
+  call.rights = std::get<Principal>(result).access_to(ns->name());
+  // sqld lets any valid credential replicate any namespace; a credential that may not
+  // read it is told it does not exist here, as the rest of this server answers it.
+  if (hide_unreadable && !call.rights.can_read) return namespace_doesnt_exist();
+  call.ns = std::move(ns);
+  return {};
+}
+
+asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
+  const std::string_view method = call.method;
+  const bool hello = method == "Hello";
+  if (!hello && method != "BatchLogEntries" && method != "Snapshot" && method != "LogEntries") {
+    const Status unknown{StatusCode::kUnimplemented,
+                         "Method not found: wal_log.ReplicationLog/" + std::string(method)};
+    co_return co_await call.fail(unknown);
+  }
+  wal_log::LogOffset offset;
+  if (hello) {
+    wal_log::HelloRequest request;
+    if (!request.ParseFromArray(call.message.data(), static_cast<int>(call.message.size()))) {
+      const Status undecodable = decode_error("HelloRequest");
+      co_return co_await call.fail(undecodable);
+    }
+  } else {
+    if (!offset.ParseFromArray(call.message.data(), static_cast<int>(call.message.size()))) {
+      const Status undecodable = decode_error("LogOffset");
+      co_return co_await call.fail(undecodable);
+    }
+    // sqld refuses the flavor before it looks at the namespace or the credential.
+    if (Status status = replication::LogService::check_flavor(offset); !status.ok()) {
+      co_return co_await call.fail(status);
+    }
+  }
+  if (Status status = admit(call, /*hide_unreadable=*/true); !status.ok()) {
+    co_return co_await call.fail(status);
+  }
+  call.record.emplace(call.ns->metrics(), RequestKind::kReplication);
+  const replication::FrameLog* log = call.ns->frame_log();
+  if (log == nullptr) {
+    // A replica's namespace: sqld's words when it has no logger to serve.
+    const Status not_primary{StatusCode::kInvalidArgument, "not a primary"};
+    co_return co_await call.fail(not_primary);
+  }
+  std::optional<std::string> token;
+  if (const auto sent = header(call.request, "x-session-token")) token.emplace(*sent);
+
+  if (hello) {
+    const NamespaceConfig config = call.ns->config();
+    metadata::DatabaseConfig database;
+    database.set_block_reads(config.block_reads);
+    database.set_block_writes(config.block_writes);
+    if (config.block_reason) database.set_block_reason(*config.block_reason);
+    if (config.max_db_size) database.set_max_db_pages(*config.max_db_size / replication::kPageSize);
+    auto say_hello = [&] { return log_service_.hello(*log, database); };
+    const wal_log::HelloResponse response = co_await run_blocking(blocking_, std::move(say_hello));
+    HttpResponse reply = unary_reply(call.request, response);
+    co_return co_await call.reply(std::move(reply));
+  }
+
+  if (method == "BatchLogEntries") {
+    struct Outcome {
+      Status status;
+      std::optional<replication::FramesReply> reply;
+    };
+    auto read_batch = [&]() -> Outcome {
+      if (Status status = log_service_.check_session(*log, token); !status.ok())
+        return {status, {}};
+      auto batch = log_service_.batch_log_entries(*log, offset);
+      if (auto* status = std::get_if<Status>(&batch)) return {std::move(*status), {}};
+      return {{}, std::move(std::get<replication::FramesReply>(batch))};
+    };
+    Outcome outcome = co_await run_blocking(blocking_, std::move(read_batch));
+    if (!outcome.reply) co_return co_await call.fail(outcome.status);
+    // The length is known before the first frame is read out: a Content-Length reply
+    // written in pieces, never encoded whole.
+    http::response<http::empty_body> head(http::status::ok, call.request.version());
+    set_grpc_headers(head);
+    head.content_length(outcome.reply->body_size());
+    head.keep_alive(call.request.keep_alive());
+    http::response_serializer<http::empty_body> serializer(head);
+    call.stream.expires_after(kWriteTimeout);
+    if (auto [ec, bytes] = co_await http::async_write_header(call.stream, serializer, kAwait); ec) {
+      co_return false;
+    }
+    std::string piece;
+    while (outcome.reply->next_piece(piece, kFramesPerPiece)) {
+      if (piece.size() < 64 * 1024) continue;  // the header and trailers ride with frames
+      call.stream.expires_after(kWriteTimeout);
+      if (auto [ec, bytes] = co_await asio::async_write(call.stream, asio::buffer(piece), kAwait);
+          ec) {
+        co_return false;
+      }
+      piece.clear();
+    }
+    call.stream.expires_after(kWriteTimeout);
+    auto [ec, bytes] = co_await asio::async_write(call.stream, asio::buffer(piece), kAwait);
+    co_return !ec && call.request.keep_alive();
+  }
+
+  // Snapshot and LogEntries: server streams, one Frame message per frame, made on a
+  // blocking thread and written as they come.
+  const bool log_entries = method == "LogEntries";
+  if (log_entries) {
+    const std::lock_guard lock(mutex_);
+    if (log_streams_ >= options_.max_log_streams) {
+      const Status busy{StatusCode::kResourceExhausted,
+                        "too many LogEntries streams: at most " +
+                            std::to_string(options_.max_log_streams) + " at once"};
+      co_return co_await call.fail(busy);
+    }
+    ++log_streams_;
+  }
+  std::shared_ptr<Channel> channel = open_channel(call);
+  if (!channel) {
+    const std::lock_guard lock(mutex_);
+    if (log_entries) --log_streams_;
+    co_return false;  // the server is stopping
+  }
+  asio::post(blocking_, [this, channel, ns = call.ns, log, token, offset, log_entries] {
+    produce_stream(*channel, *ns, *log, token, offset, log_entries);
+    if (log_entries) {
+      const std::lock_guard lock(mutex_);
+      --log_streams_;
+    }
+  });
+  co_return co_await stream_reply(call, std::move(channel));
+}
+
+void GrpcRoute::produce_stream(Channel& channel, const Namespace& ns,
+                               const replication::FrameLog& log,
+                               const std::optional<std::string>& token,
+                               const wal_log::LogOffset& offset, bool log_entries) {
+  using Piece = Channel::Piece;
+  bool accepted = false;  // the response headers went out
+  // Before the headers, a failure is the status alone (trailers-only).
+  const auto end = [&](std::string bytes, const Status& status) {
+    if (!accepted && bytes.empty()) {
+      channel.send(Piece{{}, true, status});
+      return;
+    }
+    grpc_web::append_trailers(bytes, status);
+    channel.send(Piece{std::move(bytes), true, {}});
+  };
+  try {
+    if (Status session = log_service_.check_session(log, token); !session.ok()) {
+      return end({}, session);
+    }
+    std::unique_ptr<replication::SnapshotReader> snapshot;
+    if (!log_entries) {
+      auto opened = log_service_.open_snapshot(log, offset);
+      if (auto* status = std::get_if<Status>(&opened)) return end({}, *status);
+      snapshot = std::move(std::get<std::unique_ptr<replication::SnapshotReader>>(opened));
+    }
+    // The headers go out now, as tonic sends a stream's before its first item: a
+    // replica may wait long for one.
+    accepted = channel.send(Piece{});
+    replication::LogTail tail(log, offset.next_offset());
+    while (!channel.closed()) {
+      std::string piece;
+      if (snapshot) {
+        if (replication::LogService::next_snapshot_piece(*snapshot, kFramesPerPiece, piece) == 0) {
+          return end({}, {});
+        }
+      } else {
+        // LogEntries ends when its client leaves, the server stops, or the namespace is
+        // deleted (sqld ends it when the namespace goes away too).
+        if (ns.deleted()) return end({}, {});
+        auto next = tail.next(piece, std::chrono::steady_clock::now() + kLogWaitSlice);
+        if (auto* status = std::get_if<Status>(&next)) return end(std::move(piece), *status);
+        if (std::get<std::size_t>(next) == 0) continue;
+      }
+      if (!channel.send(Piece{std::move(piece)})) return;
+    }
+  } catch (const std::exception& e) {
+    end({}, {StatusCode::kInternal, e.what()});
+  }
+}
+
+std::shared_ptr<GrpcRoute::Channel> GrpcRoute::open_channel(Call& call) {
+  auto channel = std::make_shared<Channel>(call.stream.get_executor());
+  const std::lock_guard lock(mutex_);
+  if (stopping_) return nullptr;
+  std::erase_if(channels_, [](const auto& weak) { return weak.expired(); });
+  channels_.push_back(channel);
+  return channel;
+}
+
+asio::awaitable<bool> GrpcRoute::stream_reply(Call& call, std::shared_ptr<Channel> channel) {
+  using namespace asio::experimental::awaitable_operators;
+  http::response<http::empty_body> head(http::status::ok, call.request.version());
+  set_grpc_headers(head);
+  head.keep_alive(call.request.keep_alive());
+  head.chunked(true);
+  http::response_serializer<http::empty_body> serializer(head);
+  bool started = false;
+  while (true) {
+    // Waiting may be long (LogEntries between commits): a client that hangs up
+    // meanwhile ends the stream now, not at the next commit.
+    auto receiving = channel->receive();
+    auto watching = client_gone(call.stream.socket());
+    auto next = co_await (std::move(receiving) || std::move(watching));
+    if (next.index() != 0 || !std::get<0>(next)) break;
+    Channel::Piece piece = std::move(*std::get<0>(next));
+    if (piece.status_only) {
+      channel->close();
+      const Status ended = *piece.status_only;
+      co_return co_await call.fail(ended);
+    }
+    call.stream.expires_after(kWriteTimeout);
+    if (!started) {
+      if (auto [ec, bytes] = co_await http::async_write_header(call.stream, serializer, kAwait);
+          ec) {
+        break;
+      }
+      started = true;
+    }
+    if (piece.bytes.empty() && !piece.last) continue;  // an empty chunk would end the body
+    if (auto [ec, bytes] = co_await asio::async_write(
+            call.stream, http::make_chunk(asio::buffer(piece.bytes)), kAwait);
+        ec) {
+      break;
+    }
+    if (piece.last) {
+      channel->close();
+      auto [ec, bytes] = co_await asio::async_write(call.stream, http::make_chunk_last(), kAwait);
+      co_return !ec && call.request.keep_alive();
+    }
+  }
+  // The client left, the server stops, or a write failed: closing the channel makes the
+  // producer's next send fail, which ends its work; the connection ends without the
+  // last chunk, which the client reports as a broken stream.
+  channel->close();
+  if (call.record) call.record->fail();
+  co_return false;
+}
+
+asio::awaitable<bool> GrpcRoute::serve_proxy(Call& call) {
+  using namespace asio::experimental::awaitable_operators;
+  const std::string_view method = call.method;
+  if (method == "StreamExec") {
+    const Status unsupported{StatusCode::kUnimplemented,
+                             "StreamExec needs a bidirectional HTTP/2 stream, which gRPC-Web "
+                             "cannot carry: use Execute"};
+    co_return co_await call.fail(unsupported);
+  }
+  if (method != "Execute" && method != "Describe" && method != "Disconnect") {
+    const Status unknown{StatusCode::kUnimplemented,
+                         "Method not found: proxy.Proxy/" + std::string(method)};
+    co_return co_await call.fail(unknown);
+  }
+  proxy::ProgramReq program;
+  proxy::DescribeRequest describe;
+  proxy::DisconnectMessage disconnect;
+  google::protobuf::MessageLite& request =
+      method == "Execute"    ? static_cast<google::protobuf::MessageLite&>(program)
+      : method == "Describe" ? static_cast<google::protobuf::MessageLite&>(describe)
+                             : disconnect;
+  if (!request.ParseFromArray(call.message.data(), static_cast<int>(call.message.size()))) {
+    const Status undecodable = decode_error(request.GetTypeName());
+    co_return co_await call.fail(undecodable);
+  }
+  // sqld's Disconnect checks nothing; ours needs the same credential as the others.
+  if (Status status = admit(call, /*hide_unreadable=*/false); !status.ok()) {
+    co_return co_await call.fail(status);
+  }
+  call.record.emplace(call.ns->metrics(), RequestKind::kProxy);
+  if (method != "Disconnect" && call.ns->frame_log() == nullptr) {
+    // A replica's namespace takes no writes of its own (sqld's refusal, word for word).
+    const Status replica{StatusCode::kFailedPrecondition,
+                         "cannot run schema migration against a replica from a replica"};
+    co_return co_await call.fail(replica);
+  }
+
+  engine::ConnectionPool::Ticket ticket;
+  const std::string& client_id = method == "Execute" ? program.client_id() : describe.client_id();
+  if (method != "Disconnect" && proxy_.needs_connection(*call.ns, client_id)) {
+    auto admitted = co_await server::admit(call.ns->pool());
+    if (!admitted) {
+      const Status refused{StatusCode::kResourceExhausted, "Too many concurrent requests"};
+      co_return co_await call.fail(refused);
+    }
+    ticket = std::move(*admitted);
+  }
+  auto cancellation = std::make_shared<hrana::Cancellation>();
+  const ProxyService::Caller caller{call.ns, namespace_access_policy(call.ns, call.rights),
+                                    cancellation.get()};
+  struct Outcome {
+    Status status;
+    std::string reply;  // the serialized reply message when status is OK
+  };
+  auto work = [&, ticket = std::move(ticket)]() mutable -> Outcome {
+    try {
+      const auto finish = [](auto result) -> Outcome {
+        if (auto* status = std::get_if<Status>(&result)) return {std::move(*status), {}};
+        return {{}, std::get<0>(result).SerializeAsString()};
+      };
+      if (method == "Execute") return finish(proxy_.execute(caller, program, std::move(ticket)));
+      if (method == "Describe") return finish(proxy_.describe(caller, describe, std::move(ticket)));
+      if (Status status = proxy_.disconnect(disconnect); !status.ok()) return {status, {}};
+      return {{}, proxy::Ack().SerializeAsString()};
+    } catch (const hrana::RequestCancelled&) {
+      return {{StatusCode::kCancelled, "the client went away"}, {}};
+    } catch (const std::exception& e) {
+      return {{StatusCode::kInternal, e.what()}, {}};
+    }
+  };
+  auto on_cancel = [cancellation] { cancellation->cancel(); };
+  auto running = run_blocking(blocking_, std::move(work), std::move(on_cancel));
+  auto watching = client_gone(call.stream.socket());
+  auto outcome = co_await (std::move(running) || std::move(watching));
+  if (outcome.index() != 0) {
+    if (call.record) call.record->fail();
+    co_return false;  // nobody to answer
+  }
+  Outcome& result = std::get<0>(outcome);
+  if (!result.status.ok()) co_return co_await call.fail(result.status);
+  HttpResponse response = grpc_response(call.request);
+  grpc_web::append_message(response.body(), result.reply);
+  grpc_web::append_trailers(response.body(), {});
+  co_return co_await call.reply(std::move(response));
+}
+
+}  // namespace libsql::server

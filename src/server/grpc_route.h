@@ -1,0 +1,103 @@
+// grpc_route.h: libSQL's gRPC services on sqld's HTTP port, as gRPC-Web over HTTP/1.1
+// (what the native client with `syncUrl` sends; research/replication.md §2):
+//   POST /wal_log.ReplicationLog/{Hello,LogEntries,BatchLogEntries,Snapshot}
+//   POST /proxy.Proxy/{Execute,Describe,Disconnect}   (StreamExec: UNIMPLEMENTED)
+//
+// Each call is checked in sqld's order (rpc/mod.rs extract_namespace, rpc/replication/
+// auth.rs, replication_log.rs, proxy.rs): the namespace from x-namespace-bin (only when
+// namespaces are enabled), the credential from authorization or x-authorization, the
+// namespace's existence (FAILED_PRECONDITION NAMESPACE_DOESNT_EXIST), then the service.
+// Answers are HTTP 200 with application/grpc-web+proto: message frames and a trailers
+// frame, or, for a call that fails before any message, the status alone in headers.
+//
+// Snapshots and LogEntries are made on a blocking thread and go out piece by piece with
+// HTTP chunked encoding, at most two pieces in memory. A BatchLogEntries reply has its
+// length known up front and is encoded piece by piece from the frames FrameLog::read
+// gave (whole transactions, so memory follows the largest transaction). The log and
+// SQLite are read on blocking threads, never on a network thread; a client that hangs
+// up ends the work.
+//
+// Must not: decide replication or proxy semantics (replication/log_service.h,
+// server/proxy_service.h do), or block a network thread. Thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "replication/log_service.h"
+#include "server/auth.h"
+#include "server/http_listener.h"
+#include "server/namespaces.h"
+#include "server/proxy_service.h"
+
+namespace libsql::server {
+
+struct GrpcRouteOptions {
+  bool namespaces_enabled = false;
+  // LogEntries streams at once: each holds a blocking thread while it waits for commits.
+  std::size_t max_log_streams = 8;
+  // Largest request message accepted.
+  std::size_t max_message_bytes = 64 * 1024 * 1024;
+  ProxyOptions proxy;
+};
+
+class GrpcRoute {
+ public:
+  GrpcRoute(boost::asio::io_context& io, boost::asio::thread_pool& blocking,
+            NamespaceStore& namespaces, AuthStrategy auth, GrpcRouteOptions options);
+  ~GrpcRoute();
+
+  StreamingRoute route();
+  // Starts collecting idle proxy clients every few seconds.
+  void start();
+  // Ends the streams in progress (their connections close) and the collection: the
+  // server is stopping and its blocking threads must finish.
+  void stop();
+
+  ProxyService& proxy() noexcept { return proxy_; }
+
+  class Channel;  // one streamed reply's pieces on their way from a blocking thread
+  struct Call;    // one call being answered
+
+ private:
+  boost::asio::awaitable<bool> serve(boost::beast::tcp_stream& stream, HttpRequest& request);
+  // The call's namespace and credential, in sqld's order; fills `call` or says why not.
+  // `hide_unreadable`: a credential that may not read the namespace is told it does not
+  // exist (replication), rather than refused statement by statement (proxy).
+  replication::grpc_web::Status admit(Call& call, bool hide_unreadable);
+  boost::asio::awaitable<bool> serve_replication(Call& call);
+  boost::asio::awaitable<bool> serve_proxy(Call& call);
+  // Streams what a blocking-thread producer sends into `channel` (Snapshot, LogEntries).
+  boost::asio::awaitable<bool> stream_reply(Call& call, std::shared_ptr<Channel> channel);
+  std::shared_ptr<Channel> open_channel(Call& call);
+  // On a blocking thread: a Snapshot's or LogEntries' messages into `channel`, until
+  // the end, a failure, or the channel closes.
+  void produce_stream(Channel& channel, const Namespace& ns, const replication::FrameLog& log,
+                      const std::optional<std::string>& token, const wal_log::LogOffset& offset,
+                      bool log_entries);
+  void schedule_collection();
+
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& blocking_;
+  NamespaceStore& namespaces_;
+  const AuthStrategy auth_;
+  const GrpcRouteOptions options_;
+  replication::LogService log_service_;
+  ProxyService proxy_;
+  boost::asio::steady_timer collect_timer_;
+
+  std::mutex mutex_;  // guards what follows
+  std::vector<std::weak_ptr<Channel>> channels_;
+  std::size_t log_streams_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace libsql::server
