@@ -373,7 +373,7 @@ void GrpcWebClient::connect() {
   ++connections_opened_;
 }
 
-void GrpcWebClient::attempt(std::string_view path, std::string_view request,
+void GrpcWebClient::attempt(Kind kind, std::string_view path, std::string_view request,
                             const std::function<bool(std::string_view)>& on_message,
                             std::chrono::milliseconds idle_timeout, Progress& progress) {
   const std::string where = host_ + ":" + port_ + std::string(path);
@@ -454,10 +454,7 @@ void GrpcWebClient::attempt(std::string_view path, std::string_view request,
         stopped_early = true;
         break;
       }
-      // The trailers end the call whether or not the body's end follows: the reference
-      // sqld sends them at the end of a stream (NEED_SNAPSHOT on LogEntries) and leaves
-      // the body open.
-      if (decoder.saw_trailers()) break;
+      if (kind == Kind::kStream && decoder.saw_trailers()) break;
     }
   }
   progress = Progress::kComplete;
@@ -479,7 +476,7 @@ void GrpcWebClient::attempt(std::string_view path, std::string_view request,
   if (!status.ok()) throw GrpcError(status);
 }
 
-void GrpcWebClient::call(std::string_view path, std::string_view request,
+void GrpcWebClient::call(Kind kind, std::string_view path, std::string_view request,
                          const std::function<bool(std::string_view)>& on_message,
                          std::chrono::milliseconds idle_timeout) {
   throw_if_cancelled();
@@ -487,7 +484,7 @@ void GrpcWebClient::call(std::string_view path, std::string_view request,
     const bool reused = io_->stream.has_value() && io_->reused;
     Progress progress = Progress::kSending;
     try {
-      attempt(path, request, on_message, idle_timeout, progress);
+      attempt(kind, path, request, on_message, idle_timeout, progress);
       return;
     } catch (const GrpcError& e) {
       // Only a reply read to its end leaves the connection fit for the next call.
@@ -510,7 +507,7 @@ std::string GrpcWebClient::unary(std::string_view path, std::string_view request
   std::optional<std::string> reply;
   bool several = false;
   call(
-      path, request,
+      Kind::kUnary, path, request,
       [&](std::string_view message) {
         if (reply) several = true;
         reply.emplace(message);
@@ -537,7 +534,7 @@ void GrpcWebClient::unary(std::string_view path, const google::protobuf::Message
 void GrpcWebClient::server_stream(std::string_view path, std::string_view request,
                                   const std::function<bool(std::string_view)>& on_message,
                                   std::optional<std::chrono::milliseconds> idle_timeout) {
-  call(path, request, on_message, idle_timeout.value_or(options_.io_timeout));
+  call(Kind::kStream, path, request, on_message, idle_timeout.value_or(options_.io_timeout));
 }
 
 }  // namespace libsql::replication

@@ -156,15 +156,19 @@ class GrpcWebClient {
 
  private:
   struct Io;
+  // A stream's reply ends at its trailers even if the body stays open (the reference
+  // sqld leaves a LogEntries body open after a NEED_SNAPSHOT trailers frame); a unary
+  // reply is read to the body's end, so the connection can serve the next call.
+  enum class Kind { kUnary, kStream };
   // Sends the request and reads the reply, handing messages to `on_message`.
-  void call(std::string_view path, std::string_view request,
+  void call(Kind kind, std::string_view path, std::string_view request,
             const std::function<bool(std::string_view)>& on_message,
             std::chrono::milliseconds idle_timeout);
   // How far a call got: a failure while sending on a reused connection is retried; a
   // reply not read to its end leaves the connection unusable.
   enum class Progress { kSending, kReading, kComplete };
   // One attempt on the current (or a new) connection, advancing `progress`.
-  void attempt(std::string_view path, std::string_view request,
+  void attempt(Kind kind, std::string_view path, std::string_view request,
                const std::function<bool(std::string_view)>& on_message,
                std::chrono::milliseconds idle_timeout, Progress& progress);
   void connect();
