@@ -35,6 +35,7 @@ bench: build
 	  --benchmark_report_aggregates_only=true
 	bench/dialect_cost.sh $(BUILD_DIR)
 	bench/server_bench.sh $(BUILD_DIR)/tools/sqld/sqld
+	bench/replication_bench.sh $(BUILD_DIR)/tools/sqld/sqld
 
 # Every test again under AddressSanitizer and UBSan.
 asan: setup
