@@ -390,29 +390,44 @@ asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
     };
     Outcome outcome = co_await run_blocking(blocking_, std::move(read_batch));
     if (!outcome.reply) co_return co_await call.fail(outcome.status);
-    // The length is known before the first frame is read out: a Content-Length reply
-    // written in pieces, never encoded whole.
+    // Chunked, with the trailers frame in a chunk of its own, as tonic sends it: the
+    // official client's gRPC-Web decoder (tonic-web's find_trailers) can misread a body
+    // whose trailers arrive in one read with the end of a message ("Invalid header bit").
+    // The message goes out in pieces, never encoded whole.
     http::response<http::empty_body> head(http::status::ok, call.request.version());
     set_grpc_headers(head);
-    head.content_length(outcome.reply->body_size());
+    head.chunked(true);
     head.keep_alive(call.request.keep_alive());
     http::response_serializer<http::empty_body> serializer(head);
     call.stream.expires_after(kWriteTimeout);
     if (auto [ec, bytes] = co_await http::async_write_header(call.stream, serializer, kAwait); ec) {
       co_return false;
     }
-    std::string piece;
-    while (outcome.reply->next_piece(piece, kFramesPerPiece)) {
-      if (piece.size() < 64 * 1024) continue;  // the header and trailers ride with frames
+    auto write_chunk = [&](std::string_view bytes) -> asio::awaitable<bool> {
+      if (bytes.empty()) co_return true;
       call.stream.expires_after(kWriteTimeout);
-      if (auto [ec, bytes] = co_await asio::async_write(call.stream, asio::buffer(piece), kAwait);
-          ec) {
-        co_return false;
+      auto [ec, written] =
+          co_await asio::async_write(call.stream, http::make_chunk(asio::buffer(bytes)), kAwait);
+      co_return !ec;
+    };
+    std::string piece;
+    std::string trailers;
+    for (;;) {
+      const std::size_t before = piece.size();
+      if (!outcome.reply->next_piece(piece, kFramesPerPiece)) break;
+      if (piece.size() > before &&
+          static_cast<std::uint8_t>(piece[before]) == grpc_web::kTrailersFlag) {
+        trailers = piece.substr(before);
+        piece.resize(before);
+        continue;
       }
+      if (piece.size() < 64 * 1024) continue;
+      if (!co_await write_chunk(piece)) co_return false;
       piece.clear();
     }
+    if (!co_await write_chunk(piece) || !co_await write_chunk(trailers)) co_return false;
     call.stream.expires_after(kWriteTimeout);
-    auto [ec, bytes] = co_await asio::async_write(call.stream, asio::buffer(piece), kAwait);
+    auto [ec, bytes] = co_await asio::async_write(call.stream, http::make_chunk_last(), kAwait);
     co_return !ec && call.request.keep_alive();
   }
 
