@@ -25,7 +25,6 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
@@ -36,7 +35,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { createClient } from "@libsql/client";
 import { rejectsWith } from "./helpers.mjs";
-import { launchServer, waitHealthy } from "./server_process.mjs";
+import { launchServer, spawnServer } from "./server_process.mjs";
 
 const SERVER_BIN = process.env.LIBSQL_TEST_SERVER_BIN;
 const REFERENCE_BIN = process.env.LIBSQL_REFERENCE_SQLD ||
@@ -112,44 +111,19 @@ const startReplica = (name, primaryUrl) => startServer(SERVER_BIN, name, ["--pri
 async function restartOnPort(previous, dbPath = previous.dbPath) {
   const fullArgs = ["--db-path", dbPath, "--http-listen-addr", `127.0.0.1:${previous.port}`, "--no-welcome", ...previous.args];
   const deadline = Date.now() + 10000;
-  let log = "";
   for (;;) {
-    const child = spawn(previous.bin, fullArgs, { stdio: ["ignore", "pipe", "pipe"] });
-    const keep = (chunk) => { log = (log + chunk).slice(-8000); };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    const running = () => child.exitCode === null && child.signalCode === null;
-    const kill = async () => {
-      if (running()) {
-        child.kill("SIGKILL");
-        await exited;
-      }
-    };
-    const stop = async () => {
-      if (!running()) throw new Error(`the server exited before it was stopped; output:\n${log}`);
-      child.kill("SIGTERM");
-      const timedOut = await Promise.race([
-        exited.then(() => false),
-        new Promise((resolve) => setTimeout(() => resolve(true), kServerWaitMs).unref()),
-      ]);
-      if (timedOut) {
-        await kill();
-        throw new Error(`the server did not exit within ${kServerWaitMs} ms of SIGTERM; output:\n${log}`);
-      }
-    };
-    const server = { ...previous, dbPath, pid: child.pid, running, stop, kill, output: () => log };
-    servers.add(server);
-    let healthy;
+    let started;
     try {
-      healthy = await waitHealthy(`${previous.url}/health`, exited, kServerWaitMs);
+      started = await spawnServer({ bin: previous.bin, args: fullArgs, port: previous.port, waitMs: kServerWaitMs });
     } catch (e) {
-      await kill();
-      throw new Error(`restart on port ${previous.port}: ${e.message}; output:\n${log}`);
+      throw new Error(`restart on port ${previous.port}: ${e.message}`);
     }
-    if (healthy) return server;
-    servers.delete(server);
-    if (Date.now() > deadline) throw new Error(`restart on port ${previous.port}: the server kept exiting; output:\n${log}`);
+    if (started) {
+      const server = { ...previous, dbPath, ...started };
+      servers.add(server);
+      return server;
+    }
+    if (Date.now() > deadline) throw new Error(`restart on port ${previous.port}: the server kept exiting; output:\n${spawnServer.lastOutput}`);
     await sleep(200);
   }
 }

@@ -17,7 +17,6 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -26,7 +25,7 @@ import { performance } from "node:perf_hooks";
 import Database from "libsql";
 import { createClient } from "@libsql/client";
 import { REFERENCE, skipReferenceQuirk, throwsWith, rejectsWith } from "./helpers.mjs";
-import { launchServer, waitHealthy } from "./server_process.mjs";
+import { launchServer, spawnServer } from "./server_process.mjs";
 
 // Bounds. The reference can take 30 s to exit on SIGTERM while a replica's connections are
 // open (it waits for them), hence the long stop bound.
@@ -71,43 +70,19 @@ async function startPrimary(name, args = []) {
 async function restartPrimary(previous, args = previous.args) {
   const fullArgs = ["--db-path", previous.dbPath, "--http-listen-addr", `127.0.0.1:${previous.port}`, "--no-welcome", ...args];
   const deadline = Date.now() + 10000;
-  let log = "";
   for (;;) {
-    const child = spawn(SERVER_BIN, fullArgs, { stdio: ["ignore", "pipe", "pipe"] });
-    const keep = (chunk) => { log = (log + chunk).slice(-8000); };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    const running = () => child.exitCode === null && child.signalCode === null;
-    const kill = async () => {
-      if (running()) {
-        child.kill("SIGKILL");
-        await exited;
-      }
-    };
-    const stop = async () => {
-      if (!running()) throw new Error(`the server exited before it was stopped; output:\n${log}`);
-      child.kill("SIGTERM");
-      const timedOut = await Promise.race([
-        exited.then(() => false),
-        new Promise((resolve) => setTimeout(() => resolve(true), kServerWaitMs).unref()),
-      ]);
-      if (timedOut) {
-        await kill();
-        throw new Error(`the server did not exit within ${kServerWaitMs} ms of SIGTERM; output:\n${log}`);
-      }
-    };
-    const server = { ...previous, args, pid: child.pid, running, stop, kill, output: () => log };
-    servers.add(server);
-    let healthy;
+    let started;
     try {
-      healthy = await waitHealthy(`${previous.url}/health`, exited, kServerWaitMs);
+      started = await spawnServer({ bin: SERVER_BIN, args: fullArgs, port: previous.port, waitMs: kServerWaitMs });
     } catch (e) {
-      await kill();
-      throw new Error(`restart on port ${previous.port}: ${e.message}; output:\n${log}`);
+      throw new Error(`restart on port ${previous.port}: ${e.message}`);
     }
-    if (healthy) return server;
-    if (Date.now() > deadline) throw new Error(`restart on port ${previous.port}: the server kept exiting; output:\n${log}`);
+    if (started) {
+      const server = { ...previous, args, ...started };
+      servers.add(server);
+      return server;
+    }
+    if (Date.now() > deadline) throw new Error(`restart on port ${previous.port}: the server kept exiting; output:\n${spawnServer.lastOutput}`);
     await sleep(200);
   }
 }

@@ -36,65 +36,73 @@ export async function waitHealthy(url, exited, waitMs) {
   throw new Error(`${url} did not answer 200 within ${waitMs} ms`);
 }
 
+// Spawns `bin` with `args` (plus `env`) and waits until its GET /health on `port` answers.
+// Returns { pid, running(), stop(), kill(), output() } once healthy, or null if the process
+// exited first (a lost port race: the caller may retry); throws if it neither answered nor
+// exited within `waitMs`. stop() sends SIGTERM and waits up to `waitMs` for the exit, then
+// kills the server and throws; it also throws if the server had exited by itself.
+export async function spawnServer({ bin, args, port, env = {}, waitMs = 10000 }) {
+  let log = "";
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const keep = (chunk) => { log = (log + chunk).slice(-8000); };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const kill = async () => {
+    if (running()) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  };
+  const stop = async () => {
+    if (!running()) throw new Error(`the server exited before it was stopped; output:\n${log}`);
+    child.kill("SIGTERM");
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      new Promise((resolve) => setTimeout(() => resolve(true), waitMs).unref()),
+    ]);
+    if (timedOut) {
+      await kill();
+      throw new Error(`the server did not exit within ${waitMs} ms of SIGTERM; output:\n${log}`);
+    }
+  };
+  const server = { pid: child.pid, running, stop, kill, output: () => log };
+  let healthy;
+  try {
+    healthy = await waitHealthy(`http://127.0.0.1:${port}/health`, exited, waitMs);
+  } catch (e) {
+    await kill();
+    throw new Error(`${e.message}; server output:\n${log}`);
+  }
+  if (healthy) return server;
+  spawnServer.lastOutput = log;
+  return null;
+}
+
 // Starts `bin` with --db-path `dbPath`, a free loopback --http-listen-addr, --no-welcome,
 // and `args`; with `admin`, also --admin-listen-addr on a second free port. `env` is added
 // to the environment. Retries on new ports when the process exits before /health answers
-// (a lost port race), 3 times. Returns { pid, port, adminPort, url, wsUrl, adminUrl, running(),
-// stop(), kill(), output() }: stop() sends SIGTERM and waits up to `waitMs` for the exit,
-// then kills the server and throws; it also throws if the server had exited by itself.
+// (a lost port race), 3 times. Returns spawnServer()'s object plus { port, adminPort, url,
+// wsUrl, adminUrl }.
 export async function launchServer({ bin, dbPath, args = [], env = {}, admin = false, waitMs = 10000 }) {
-  let log = "";
   for (let attempt = 1; attempt <= 3; ++attempt) {
     const port = await freePort();
     let adminPort = admin ? await freePort() : null;
     while (admin && adminPort === port) adminPort = await freePort();
     const fullArgs = ["--db-path", dbPath, "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome",
       ...(admin ? ["--admin-listen-addr", `127.0.0.1:${adminPort}`] : []), ...args];
-    const child = spawn(bin, fullArgs, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-    const keep = (chunk) => { log = (log + chunk).slice(-8000); };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    const running = () => child.exitCode === null && child.signalCode === null;
-    const kill = async () => {
-      if (running()) {
-        child.kill("SIGKILL");
-        await exited;
-      }
-    };
-    const stop = async () => {
-      if (!running()) throw new Error(`the server exited before it was stopped; output:\n${log}`);
-      child.kill("SIGTERM");
-      const timedOut = await Promise.race([
-        exited.then(() => false),
-        new Promise((resolve) => setTimeout(() => resolve(true), waitMs).unref()),
-      ]);
-      if (timedOut) {
-        await kill();
-        throw new Error(`the server did not exit within ${waitMs} ms of SIGTERM; output:\n${log}`);
-      }
-    };
-    let healthy;
-    try {
-      healthy = await waitHealthy(`http://127.0.0.1:${port}/health`, exited, waitMs);
-    } catch (e) {
-      await kill();
-      throw new Error(`${e.message}; server output:\n${log}`);
-    }
-    if (healthy) {
+    const server = await spawnServer({ bin, args: fullArgs, port, env, waitMs });
+    if (server) {
       return {
-        pid: child.pid,
+        ...server,
         port,
         adminPort,
         url: `http://127.0.0.1:${port}`,
         wsUrl: `ws://127.0.0.1:${port}`,
         adminUrl: admin ? `http://127.0.0.1:${adminPort}` : null,
-        running,
-        stop,
-        kill,
-        output: () => log,
       };
     }
   }
-  throw new Error(`${bin} exited before answering /health, 3 times; last output:\n${log}`);
+  throw new Error(`${bin} exited before answering /health, 3 times; last output:\n${spawnServer.lastOutput}`);
 }
