@@ -25,6 +25,7 @@
 #include "replication/frame_log.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -173,8 +174,8 @@ class FrameLogImpl final : public FrameLog {
     return last_frame_no_;
   }
 
-  ReadResult read(std::uint64_t next_frame_no, std::size_t min_frames,
-                  std::vector<std::uint8_t>& out) const override {
+  ReadResult open_batch(std::uint64_t next_frame_no, std::size_t min_frames,
+                        std::unique_ptr<FrameBatch>& batch) const override {
     std::shared_ptr<const DurableFile> file;
     std::uint64_t start = 0;
     std::uint64_t committed = 0;
@@ -196,10 +197,11 @@ class FrameLogImpl final : public FrameLog {
         if (!file) return ReadResult::kNeedSnapshot;
       }
     }
-    if (next_frame_no - start < committed) {
-      read_batch(*file, start, next_frame_no - start, committed,
-                 std::max<std::size_t>(min_frames, 1), out);
-    }
+    const std::uint64_t first = std::min(next_frame_no - start, committed);
+    const std::uint64_t end = first == committed ? first
+                                                 : batch_end(*file, start, first, committed,
+                                                             std::max<std::size_t>(min_frames, 1));
+    batch = std::make_unique<LogBatch>(std::move(file), first, end);
     return ReadResult::kFrames;
   }
 
@@ -237,41 +239,59 @@ class FrameLogImpl final : public FrameLog {
     write_buffer_.clear();
   }
 
-  // Appends frames [first, ...) of a log to `out`: at least `min_frames` (or as many as
-  // there are), then on to the next commit frame. The committed part ends on a commit.
-  static void read_batch(const DurableFile& file, std::uint64_t start, std::uint64_t first,
-                         std::uint64_t committed, std::size_t min_frames,
-                         std::vector<std::uint8_t>& out) {
-    const std::size_t old_size = out.size();
-    try {
-      std::uint64_t count = std::min<std::uint64_t>(min_frames, committed - first);
-      out.resize(old_size + count * kFrameSize);
-      file.read_at(log_frame_offset(first), out.data() + old_size, count * kFrameSize);
-      if (decode_frame_header(out.data() + old_size).frame_no != start + first) {
-        throw_corrupt(file.name(),
-                      "holds a frame out of place at frame " + std::to_string(start + first));
+  // Frames [first, end) of a log file, read as they are asked for.
+  class LogBatch final : public FrameBatch {
+   public:
+    LogBatch(std::shared_ptr<const DurableFile> file, std::uint64_t first, std::uint64_t end)
+        : file_(std::move(file)), next_(first), end_(end), count_(end - first) {}
+    std::uint64_t frame_count() const override { return count_; }
+    std::size_t read(std::size_t max_frames, std::vector<std::uint8_t>& out) override {
+      const std::uint64_t count = std::min<std::uint64_t>(max_frames, end_ - next_);
+      if (count == 0) return 0;
+      const std::size_t at = out.size();
+      out.resize(at + count * kFrameSize);
+      try {
+        file_->read_at(log_frame_offset(next_), out.data() + at, count * kFrameSize);
+      } catch (...) {
+        out.resize(at);
+        throw;
       }
-      while (!decode_frame_header(out.data() + out.size() - kFrameSize).is_commit()) {
-        const std::uint64_t next = first + count;
-        if (next >= committed) throw_corrupt(file.name(), "ends inside a transaction");
-        const std::uint64_t chunk = std::min(kReadChunkFrames, committed - next);
-        const std::size_t at = out.size();
-        out.resize(at + chunk * kFrameSize);
-        file.read_at(log_frame_offset(next), out.data() + at, chunk * kFrameSize);
-        std::uint64_t taken = chunk;
-        for (std::uint64_t i = 0; i < chunk; ++i) {
-          if (decode_frame_header(out.data() + at + i * kFrameSize).is_commit()) {
-            taken = i + 1;
-            break;
-          }
-        }
-        out.resize(at + taken * kFrameSize);
-        count += taken;
-      }
-    } catch (...) {
-      out.resize(old_size);
-      throw;
+      next_ += count;
+      return count;
     }
+
+   private:
+    std::shared_ptr<const DurableFile> file_;
+    std::uint64_t next_;
+    std::uint64_t end_;
+    std::uint64_t count_;
+  };
+
+  // Where a batch of a log starting at frame index `first` ends (one past its last
+  // frame): `min_frames` on (or the committed end), then on to the next commit frame.
+  // Only frame headers are looked at, a chunk of them at a time.
+  static std::uint64_t batch_end(const DurableFile& file, std::uint64_t start, std::uint64_t first,
+                                 std::uint64_t committed, std::size_t min_frames) {
+    std::array<std::uint8_t, kFrameHeaderSize> header;
+    file.read_at(log_frame_offset(first), header.data(), header.size());
+    if (decode_frame_header(header.data()).frame_no != start + first) {
+      throw_corrupt(file.name(),
+                    "holds a frame out of place at frame " + std::to_string(start + first));
+    }
+    std::uint64_t last = first + std::min<std::uint64_t>(min_frames, committed - first) - 1;
+    file.read_at(log_frame_offset(last), header.data(), header.size());
+    if (decode_frame_header(header.data()).is_commit()) return last + 1;
+    std::vector<std::uint8_t> chunk;
+    for (std::uint64_t next = last + 1; next < committed;) {
+      const std::uint64_t count = std::min(kReadChunkFrames, committed - next);
+      chunk.resize(count * kFrameSize);
+      file.read_at(log_frame_offset(next), chunk.data(), chunk.size());
+      for (std::uint64_t i = 0; i < count; ++i) {
+        if (decode_frame_header(chunk.data() + i * kFrameSize).is_commit()) return next + i + 1;
+      }
+      next += count;
+    }
+    throw_corrupt(file.name(), "ends inside a transaction");
   }
 
   // Swaps an empty log continuing the numbering into wallog and queues the old one for
@@ -434,6 +454,23 @@ std::unique_ptr<FrameLog> FrameLog::recreate(
     const std::function<const std::uint8_t*(std::uint32_t page_no)>& page) {
   write_initial_log(LogLayout(options.directory), LogId::random(), page_count, page);
   return open(std::move(options));
+}
+
+FrameLog::ReadResult FrameLog::read(std::uint64_t next_frame_no, std::size_t min_frames,
+                                    std::vector<std::uint8_t>& out) const {
+  std::unique_ptr<FrameBatch> batch;
+  if (open_batch(next_frame_no, min_frames, batch) == ReadResult::kNeedSnapshot)
+    return ReadResult::kNeedSnapshot;
+  const std::size_t old_size = out.size();
+  out.reserve(old_size + batch->frame_count() * kFrameSize);
+  try {
+    while (batch->read(kReadChunkFrames, out) > 0) {
+    }
+  } catch (...) {
+    out.resize(old_size);
+    throw;
+  }
+  return ReadResult::kFrames;
 }
 
 }  // namespace libsql::replication

@@ -60,6 +60,19 @@ class SnapshotReader {
   virtual std::size_t read(std::size_t max_frames, std::vector<std::uint8_t>& out) = 0;
 };
 
+// Committed frames of one log, from a starting frame to the end of a transaction,
+// located but read on demand: a transaction of any size is streamed, never held whole.
+// It holds its log file open, so it stays readable after a rotation or a compaction,
+// and may outlive its FrameLog.
+class FrameBatch {
+ public:
+  virtual ~FrameBatch() = default;
+  virtual std::uint64_t frame_count() const = 0;
+  // Appends up to `max_frames` further frames (kFrameSize bytes each) to `out`; returns
+  // how many (0 at the end). Throws libsql::Error on a read failure.
+  virtual std::size_t read(std::size_t max_frames, std::vector<std::uint8_t>& out) = 0;
+};
+
 class FrameLog {
  public:
   // Opens `directory`/wallog, or creates an empty log with a new random id when there is
@@ -104,8 +117,13 @@ class FrameLog {
   // `next_frame_no` is below the live log's first frame (compacted away). A log being
   // compacted keeps serving its frames until its snapshot exists, so after kNeedSnapshot
   // open_snapshot() finds one. Throws libsql::Error on a read failure.
-  virtual ReadResult read(std::uint64_t next_frame_no, std::size_t min_frames,
-                          std::vector<std::uint8_t>& out) const = 0;
+  ReadResult read(std::uint64_t next_frame_no, std::size_t min_frames,
+                  std::vector<std::uint8_t>& out) const;
+  // The frames read() would append, located but not read: on kFrames, `batch` is set
+  // (holding no frame when `next_frame_no` is past the end). Throws libsql::Error on a
+  // read failure.
+  virtual ReadResult open_batch(std::uint64_t next_frame_no, std::size_t min_frames,
+                                std::unique_ptr<FrameBatch>& batch) const = 0;
   // The snapshot holding `frame_no` (start <= frame_no <= end), positioned at it;
   // nullptr if there is none (e.g. its compaction is still running).
   virtual std::unique_ptr<SnapshotReader> open_snapshot(std::uint64_t frame_no) const = 0;

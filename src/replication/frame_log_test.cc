@@ -107,19 +107,39 @@ TEST(FrameLog, ReadTakesAtLeastMinFramesThenStopsAtTheNextCommit) {
   EXPECT_EQ(out.size() / kFrameSize, 9u) << "fewer frames than asked: all there are";
 }
 
-TEST(FrameLog, ReadReturnsAHugeTransactionWhole) {
+// read() returns a huge transaction whole. BatchLogEntries and LogEntries stream it through
+// open_batch(): located (one header read, then a scan to its commit) without being read.
+TEST(FrameLog, AHugeTransactionIsReadWholeOrLocatedAndReadInPieces) {
   TempDir dir;
   auto log = FrameLog::open(options_for(dir.path()));
   commit_transaction(*log, {1}, 1, 0);
   std::vector<std::uint32_t> pages;
   for (std::uint32_t p = 1; p <= 3000; ++p) pages.push_back(p);
   commit_transaction(*log, pages, 3000, 1);
-  std::vector<std::uint8_t> out;
-  log->read(1, 10, out);
-  const auto frames = split_frames(out);
+  commit_transaction(*log, {7}, 3000, 2);
+
+  std::unique_ptr<FrameBatch> batch;
+  ASSERT_EQ(log->open_batch(1, 10, batch), FrameLog::ReadResult::kFrames);
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->frame_count(), 3000u) << "10 frames end mid-transaction: on to its commit";
+  std::vector<std::uint8_t> pieces;
+  std::size_t calls = 0;
+  while (std::size_t count = batch->read(7, pieces)) {
+    EXPECT_LE(count, 7u);
+    ++calls;
+  }
+  EXPECT_EQ(calls, (3000u + 6) / 7);
+  std::vector<std::uint8_t> whole;
+  log->read(1, 10, whole);
+  const auto frames = split_frames(whole);
   ASSERT_EQ(frames.size(), 3000u);
   EXPECT_EQ(frames.back().header.frame_no, 3000u);
   EXPECT_EQ(frames.back().header.size_after, 3000u);
+  EXPECT_EQ(pieces, whole) << "the pieces are exactly read()'s frames";
+  EXPECT_EQ(batch->read(7, pieces), 0u) << "nothing after the end";
+
+  ASSERT_EQ(log->open_batch(3002, 10, batch), FrameLog::ReadResult::kFrames);
+  EXPECT_EQ(batch->frame_count(), 0u) << "past the end: an empty batch";
 }
 
 TEST(FrameLog, ReadPastTheEndAppendsNothing) {

@@ -36,6 +36,9 @@ void append_varint(std::string& out, std::uint64_t value) {
   out.push_back(static_cast<char>(value));
 }
 
+// LogEntries frames per piece: a transaction of any size goes out a few frames at a time.
+constexpr std::size_t kTailPieceFrames = 16;
+
 // A Frame holding only `data`: key, length, the frame.
 constexpr std::uint64_t kFrameMessageSize = 1 + 2 + kFrameSize;
 static_assert(kFrameSize >= 0x80 && kFrameSize < 0x4000, "the data length is a 2-byte varint");
@@ -67,6 +70,9 @@ void append_frame_message(std::string& out, const std::uint8_t* frame) {
   append_frame(out, frame);
 }
 
+FramesReply::FramesReply(std::unique_ptr<FrameBatch> batch)
+    : batch_(std::move(batch)), frame_count_(batch_ ? batch_->frame_count() : 0) {}
+
 std::uint64_t FramesReply::body_size() const noexcept {
   std::string trailers;
   grpc_web::append_trailers(trailers, {});
@@ -81,18 +87,23 @@ bool FramesReply::next_piece(std::string& out, std::size_t max_frames) {
       stage_ = frame_count() == 0 ? Stage::kTrailers : Stage::kFrames;
       return true;
     case Stage::kFrames: {
-      const std::size_t end =
-          std::min(frame_count(), next_frame_ + std::max<std::size_t>(1, max_frames));
-      for (; next_frame_ < end; ++next_frame_) {
-        append_frames_entry(out, frames_.data() + next_frame_ * kFrameSize);
+      buffer_.clear();
+      const std::size_t count = batch_->read(std::max<std::size_t>(1, max_frames), buffer_);
+      if (count == 0) {
+        // The log file holds fewer frames than it announced: the body cannot be finished.
+        throw Error(PrimaryCode::kCorrupt, "a replication log batch ended early");
       }
-      if (next_frame_ == frame_count()) stage_ = Stage::kTrailers;
+      for (std::size_t i = 0; i < count; ++i)
+        append_frames_entry(out, buffer_.data() + i * kFrameSize);
+      frames_sent_ += count;
+      if (frames_sent_ == frame_count_) stage_ = Stage::kTrailers;
       return true;
     }
     case Stage::kTrailers:
       grpc_web::append_trailers(out, {});
       stage_ = Stage::kDone;
-      frames_ = {};  // the memory goes back as soon as the last frame is out
+      batch_.reset();  // the log file goes back as soon as the last frame is out
+      buffer_ = {};
       return true;
     case Stage::kDone:
       return false;
@@ -103,13 +114,20 @@ bool FramesReply::next_piece(std::string& out, std::size_t max_frames) {
 std::variant<std::size_t, Status> LogTail::next(std::string& out,
                                                 std::chrono::steady_clock::time_point deadline) {
   for (bool waited = false;; waited = true) {
-    buffer_.clear();
-    // A few frames per read keeps each piece small; read() still ends on a commit.
-    if (log_.read(next_frame_no_, 16, buffer_) == FrameLog::ReadResult::kNeedSnapshot) {
-      return need_snapshot();
+    if (next_frame_no_ >= batch_end_) {
+      // sqld's LogEntries sends frames as they are committed, in transactions of any
+      // size: a batch here is at least a few frames, then on to a commit.
+      batch_.reset();
+      if (log_.open_batch(next_frame_no_, kTailPieceFrames, batch_) ==
+          FrameLog::ReadResult::kNeedSnapshot) {
+        return need_snapshot();
+      }
+      batch_end_ = next_frame_no_ + batch_->frame_count();
     }
-    const std::size_t count = buffer_.size() / kFrameSize;
-    if (count > 0) {
+    if (next_frame_no_ < batch_end_) {
+      buffer_.clear();
+      const std::size_t count = batch_->read(kTailPieceFrames, buffer_);
+      if (count == 0) throw Error(PrimaryCode::kCorrupt, "a replication log batch ended early");
       for (std::size_t i = 0; i < count; ++i)
         append_frame_message(out, buffer_.data() + i * kFrameSize);
       next_frame_no_ += count;
@@ -166,22 +184,23 @@ Status LogService::check_session(const FrameLog& log,
 
 std::variant<FramesReply, Status> LogService::batch_log_entries(
     const FrameLog& log, const wal_log::LogOffset& offset) const {
-  std::vector<std::uint8_t> frames;
+  std::unique_ptr<FrameBatch> batch;
   try {
-    if (log.read(offset.next_offset(), kMaxFramesPerBatch, frames) ==
+    if (log.open_batch(offset.next_offset(), kMaxFramesPerBatch, batch) ==
         FrameLog::ReadResult::kNeedSnapshot) {
       return need_snapshot();
     }
   } catch (const Error& e) {
     return Status{StatusCode::kInternal, e.what()};
   }
-  if (frames_message_size(frames.size() / kFrameSize) > std::numeric_limits<std::uint32_t>::max()) {
+  const std::uint64_t count = batch->frame_count();
+  if (frames_message_size(count) > std::numeric_limits<std::uint32_t>::max()) {
     // A gRPC-Web length is 32 bits: a 4 GiB transaction cannot travel in one batch.
     return Status{StatusCode::kResourceExhausted,
-                  "a transaction of " + std::to_string(frames.size() / kFrameSize) +
+                  "a transaction of " + std::to_string(count) +
                       " frames is too large for one gRPC-Web message"};
   }
-  return FramesReply(std::move(frames));
+  return FramesReply(std::move(batch));
 }
 
 std::variant<std::unique_ptr<SnapshotReader>, Status> LogService::open_snapshot(

@@ -44,23 +44,29 @@ void append_frames_entry(std::string& out, const std::uint8_t* frame);
 void append_frame_message(std::string& out, const std::uint8_t* frame);
 
 // The gRPC-Web body of one BatchLogEntries reply: the Frames message (its length known
-// up front), then the OK trailers. It holds the batch's frames as FrameLog::read gives
-// them (whole transactions: a 12k-page transaction is 50 MB here) and encodes them
-// piece by piece, so the encoded reply is never a second copy of the batch.
+// up front), then the OK trailers. The batch is whole transactions (a 12k-page one is
+// 50 MB), so it is read from the log piece by piece as it is encoded: the reply never
+// holds the batch, let alone a second, encoded copy of it.
 class FramesReply {
  public:
-  explicit FramesReply(std::vector<std::uint8_t> frames) : frames_(std::move(frames)) {}
+  // `batch` may be null: no frames.
+  explicit FramesReply(std::unique_ptr<FrameBatch> batch);
 
-  std::size_t frame_count() const noexcept { return frames_.size() / kFrameSize; }
+  std::size_t frame_count() const noexcept { return frame_count_; }
   // Every byte of the body, trailers included.
   std::uint64_t body_size() const noexcept;
+  // Whether the next piece is the trailers (a writer may want them in a chunk of their own).
+  bool at_trailers() const noexcept { return stage_ == Stage::kTrailers; }
   // Appends the body's next piece (the message header first, then up to `max_frames`
-  // frames per call, the trailers last); false once everything was appended.
+  // frames per call, the trailers last); false once everything was appended. Reads the
+  // log: blocking; throws libsql::Error on a read failure.
   bool next_piece(std::string& out, std::size_t max_frames);
 
  private:
-  std::vector<std::uint8_t> frames_;
-  std::size_t next_frame_ = 0;
+  std::unique_ptr<FrameBatch> batch_;
+  std::size_t frame_count_;
+  std::size_t frames_sent_ = 0;
+  std::vector<std::uint8_t> buffer_;
   enum class Stage { kHeader, kFrames, kTrailers, kDone } stage_ = Stage::kHeader;
 };
 
@@ -81,6 +87,9 @@ class LogTail {
  private:
   const FrameLog& log_;
   std::uint64_t next_frame_no_;
+  // The transaction(s) under way: one of 50 MB goes out a few frames per call.
+  std::unique_ptr<FrameBatch> batch_;
+  std::uint64_t batch_end_ = 0;  // one past the batch's last frame_no
   std::vector<std::uint8_t> buffer_;
 };
 

@@ -27,6 +27,24 @@ std::vector<std::uint8_t> make_frame(std::uint64_t frame_no, std::uint32_t page_
   return frame;
 }
 
+// A FrameBatch over frames copied out of a MemoryLog.
+class MemoryBatch final : public FrameBatch {
+ public:
+  explicit MemoryBatch(std::vector<std::uint8_t> frames) : frames_(std::move(frames)) {}
+  std::uint64_t frame_count() const override { return frames_.size() / kFrameSize; }
+  std::size_t read(std::size_t max_frames, std::vector<std::uint8_t>& out) override {
+    const std::size_t count = std::min<std::size_t>(max_frames, frame_count() - next_);
+    const auto begin = frames_.begin() + static_cast<std::ptrdiff_t>(next_ * kFrameSize);
+    out.insert(out.end(), begin, begin + static_cast<std::ptrdiff_t>(count * kFrameSize));
+    next_ += count;
+    return count;
+  }
+
+ private:
+  std::vector<std::uint8_t> frames_;
+  std::size_t next_ = 0;
+};
+
 // FrameLog's contract in memory: frames numbered from start_, committed ones only.
 class MemoryLog final : public FrameLog {
  public:
@@ -58,16 +76,18 @@ class MemoryLog final : public FrameLog {
     if (frames_.empty()) return std::nullopt;
     return start_ + frames_.size() - 1;
   }
-  ReadResult read(std::uint64_t next, std::size_t min_frames,
-                  std::vector<std::uint8_t>& out) const override {
+  ReadResult open_batch(std::uint64_t next, std::size_t min_frames,
+                        std::unique_ptr<FrameBatch>& batch) const override {
     const std::lock_guard lock(mutex_);
     if (next < start_) return ReadResult::kNeedSnapshot;
+    std::vector<std::uint8_t> frames;
     std::size_t taken = 0;
     for (std::uint64_t i = next - start_; i < frames_.size(); ++i) {
-      out.insert(out.end(), frames_[i].begin(), frames_[i].end());
+      frames.insert(frames.end(), frames_[i].begin(), frames_[i].end());
       ++taken;
       if (taken >= min_frames && decode_frame_header(frames_[i].data()).is_commit()) break;
     }
+    batch = std::make_unique<MemoryBatch>(std::move(frames));
     return ReadResult::kFrames;
   }
   std::unique_ptr<SnapshotReader> open_snapshot(std::uint64_t frame_no) const override;
@@ -164,7 +184,7 @@ class LogServiceTest : public ::testing::Test {
     auto result = service_.batch_log_entries(log_, offset(next));
     if (auto* status = std::get_if<Status>(&result)) {
       ADD_FAILURE() << "batch refused: " << status->message;
-      return FramesReply({});
+      return FramesReply(nullptr);
     }
     return std::move(std::get<FramesReply>(result));
   }
@@ -370,6 +390,58 @@ TEST_F(RealLogTest, HelloAndBatchFollowTheLog) {
       decode_frame_header(reinterpret_cast<const std::uint8_t*>(frames.frames(1).data().data()));
   EXPECT_EQ(header.frame_no, 1u);
   EXPECT_EQ(header.size_after, 2u);
+}
+
+// A transaction larger than a batch goes out whole, read from the log as it is encoded:
+// the pieces stay small and the trailers come alone, after the last frame.
+TEST_F(RealLogTest, ABatchOfAHugeTransactionIsEncodedPieceByPiece) {
+  commit_pages(1);
+  commit_pages(3000);
+  auto result = service_.batch_log_entries(*log_, offset(1));
+  ASSERT_TRUE(std::holds_alternative<FramesReply>(result));
+  FramesReply reply = std::move(std::get<FramesReply>(result));
+  EXPECT_EQ(reply.frame_count(), 3000u);
+  const std::uint64_t expected = reply.body_size();
+  std::string body;
+  std::size_t largest = 0;
+  while (!reply.at_trailers()) {
+    const std::size_t before = body.size();
+    ASSERT_TRUE(reply.next_piece(body, 16));
+    largest = std::max(largest, body.size() - before);
+  }
+  const std::size_t before_trailers = body.size();
+  ASSERT_TRUE(reply.next_piece(body, 16));
+  EXPECT_EQ(static_cast<std::uint8_t>(body[before_trailers]), grpc_web::kTrailersFlag)
+      << "the trailers alone";
+  EXPECT_FALSE(reply.next_piece(body, 16));
+  EXPECT_EQ(body.size(), expected);
+  EXPECT_LE(largest, 16 * (kFrameSize + 8)) << "no piece holds more than 16 frames";
+  const Body split = split_body(body);
+  ASSERT_EQ(split.messages.size(), 1u);
+  wal_log::Frames frames;
+  ASSERT_TRUE(frames.ParseFromString(split.messages[0]));
+  ASSERT_EQ(frames.frames_size(), 3000);
+  const auto last =
+      decode_frame_header(reinterpret_cast<const std::uint8_t*>(frames.frames(2999).data().data()));
+  EXPECT_EQ(last.frame_no, 3000u);
+  EXPECT_EQ(last.size_after, 3000u);
+}
+
+// LogEntries sends a huge transaction a few frames at a time, never all at once.
+TEST_F(RealLogTest, LogEntriesSendsAHugeTransactionInPieces) {
+  commit_pages(3000);
+  LogTail tail(*log_, 0);
+  std::string out;
+  std::size_t total = 0;
+  const auto now = [] { return std::chrono::steady_clock::now(); };
+  while (total < 3000) {
+    const std::size_t count = std::get<std::size_t>(tail.next(out, now()));
+    ASSERT_GT(count, 0u);
+    ASSERT_LE(count, 16u);
+    total += count;
+  }
+  EXPECT_EQ(std::get<std::size_t>(tail.next(out, now())), 0u) << "nothing more";
+  EXPECT_EQ(split_body(out).messages.size(), 3000u);
 }
 
 TEST_F(RealLogTest, LogEntriesSeesACommitFromAnotherThread) {

@@ -306,6 +306,32 @@ TEST(FrameLogCompaction, OpenRejectsATruncatedSnapshot) {
   EXPECT_THROW(FrameLog::open(options_for(dir.path(), 2)), Error);
 }
 
+// A batch opened on the live log is read after that log was rotated, compacted into a
+// snapshot and unlinked: it keeps the file open and yields the frames it located.
+TEST(FrameLogCompaction, AnOpenBatchOutlivesItsLogsCompaction) {
+  TempDir dir;
+  auto log = FrameLog::open(options_for(dir.path(), 4));
+  commit_transaction(*log, {1, 2, 3}, 3, 0);
+  std::unique_ptr<FrameBatch> batch;
+  ASSERT_EQ(log->open_batch(0, 1, batch), FrameLog::ReadResult::kFrames);
+  ASSERT_EQ(batch->frame_count(), 3u);
+  commit_transaction(*log, {1, 2}, 3, 1);  // 5 frames > 4: the log rotates
+  ASSERT_TRUE(eventually([&] { return has_snapshot_covering(*log, 0, 4); }));
+  std::vector<std::uint8_t> out;
+  ASSERT_EQ(log->read(0, 1, out), FrameLog::ReadResult::kNeedSnapshot);
+
+  std::vector<std::uint8_t> bytes;
+  while (batch->read(2, bytes) > 0) {
+  }
+  const auto frames = split_frames(bytes);
+  ASSERT_EQ(frames.size(), 3u);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(frames[i].header.frame_no, i);
+    EXPECT_EQ(frames[i].header.page_no, i + 1);
+    EXPECT_EQ(version_of(frames[i].page), 0u) << "the version of the first transaction";
+  }
+}
+
 // A reader following the log from frame 0 while the writer commits and the log rotates,
 // compacts and merges: it must see every transaction whole, in order, and end with the
 // writer's database.

@@ -41,6 +41,8 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 // Frames per piece of a reply: about 66 KB, one write each.
 constexpr std::size_t kFramesPerPiece = 16;
+// A BatchLogEntries reply goes out in HTTP chunks of about this size.
+constexpr std::size_t kBatchPieceBytes = 128 * 1024;
 // How long a LogEntries producer waits for a commit before it looks whether its client
 // is still there.
 constexpr auto kLogWaitSlice = std::chrono::seconds(1);
@@ -376,59 +378,15 @@ asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
     co_return co_await call.reply(std::move(reply));
   }
 
+  // Every reply but Hello's is produced on a blocking thread (the log is read piece by
+  // piece as it is encoded) and written as it comes.
+  std::shared_ptr<Channel> channel = open_channel(call);
+  if (!channel) co_return false;  // the server is stopping
   if (method == "BatchLogEntries") {
-    struct Outcome {
-      Status status;
-      std::optional<replication::FramesReply> reply;
-    };
-    auto read_batch = [&]() -> Outcome {
-      if (Status status = log_service_.check_session(*log, token); !status.ok())
-        return {status, {}};
-      auto batch = log_service_.batch_log_entries(*log, offset);
-      if (auto* status = std::get_if<Status>(&batch)) return {std::move(*status), {}};
-      return {{}, std::move(std::get<replication::FramesReply>(batch))};
-    };
-    Outcome outcome = co_await run_blocking(blocking_, std::move(read_batch));
-    if (!outcome.reply) co_return co_await call.fail(outcome.status);
-    // Chunked, with the trailers frame in a chunk of its own, as tonic sends it: the
-    // official client's gRPC-Web decoder (tonic-web's find_trailers) can misread a body
-    // whose trailers arrive in one read with the end of a message ("Invalid header bit").
-    // The message goes out in pieces, never encoded whole.
-    http::response<http::empty_body> head(http::status::ok, call.request.version());
-    set_grpc_headers(head);
-    head.chunked(true);
-    head.keep_alive(call.request.keep_alive());
-    http::response_serializer<http::empty_body> serializer(head);
-    call.stream.expires_after(kWriteTimeout);
-    if (auto [ec, bytes] = co_await http::async_write_header(call.stream, serializer, kAwait); ec) {
-      co_return false;
-    }
-    auto write_chunk = [&](std::string_view bytes) -> asio::awaitable<bool> {
-      if (bytes.empty()) co_return true;
-      call.stream.expires_after(kWriteTimeout);
-      auto [ec, written] =
-          co_await asio::async_write(call.stream, http::make_chunk(asio::buffer(bytes)), kAwait);
-      co_return !ec;
-    };
-    std::string piece;
-    std::string trailers;
-    for (;;) {
-      const std::size_t before = piece.size();
-      if (!outcome.reply->next_piece(piece, kFramesPerPiece)) break;
-      if (piece.size() > before &&
-          static_cast<std::uint8_t>(piece[before]) == grpc_web::kTrailersFlag) {
-        trailers = piece.substr(before);
-        piece.resize(before);
-        continue;
-      }
-      if (piece.size() < 64 * 1024) continue;
-      if (!co_await write_chunk(piece)) co_return false;
-      piece.clear();
-    }
-    if (!co_await write_chunk(piece) || !co_await write_chunk(trailers)) co_return false;
-    call.stream.expires_after(kWriteTimeout);
-    auto [ec, bytes] = co_await asio::async_write(call.stream, http::make_chunk_last(), kAwait);
-    co_return !ec && call.request.keep_alive();
+    asio::post(blocking_, [this, channel, ns = call.ns, log, token, offset] {
+      produce_batch(*channel, *log, token, offset);
+    });
+    co_return co_await stream_reply(call, std::move(channel));
   }
 
   // Snapshot and LogEntries: server streams, one Frame message per frame, made on a
@@ -437,18 +395,13 @@ asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
   if (log_entries) {
     const std::lock_guard lock(mutex_);
     if (log_streams_ >= options_.max_log_streams) {
+      channel->close();
       const Status busy{StatusCode::kResourceExhausted,
                         "too many LogEntries streams: at most " +
                             std::to_string(options_.max_log_streams) + " at once"};
       co_return co_await call.fail(busy);
     }
     ++log_streams_;
-  }
-  std::shared_ptr<Channel> channel = open_channel(call);
-  if (!channel) {
-    const std::lock_guard lock(mutex_);
-    if (log_entries) --log_streams_;
-    co_return false;  // the server is stopping
   }
   asio::post(blocking_, [this, channel, ns = call.ns, log, token, offset, log_entries] {
     produce_stream(*channel, *ns, *log, token, offset, log_entries);
@@ -507,6 +460,43 @@ void GrpcRoute::produce_stream(Channel& channel, const Namespace& ns,
     }
   } catch (const std::exception& e) {
     end({}, {StatusCode::kInternal, e.what()});
+  }
+}
+
+void GrpcRoute::produce_batch(Channel& channel, const replication::FrameLog& log,
+                              const std::optional<std::string>& token,
+                              const wal_log::LogOffset& offset) {
+  using Piece = Channel::Piece;
+  bool sent = false;  // a piece went out: the headers and a message length are on the wire
+  try {
+    if (Status session = log_service_.check_session(log, token); !session.ok()) {
+      channel.send(Piece{{}, true, session});
+      return;
+    }
+    auto batch = log_service_.batch_log_entries(log, offset);
+    if (auto* status = std::get_if<Status>(&batch)) {
+      channel.send(Piece{{}, true, *status});
+      return;
+    }
+    auto& reply = std::get<replication::FramesReply>(batch);
+    // The trailers go in a chunk of their own, as tonic sends them: the official client's
+    // gRPC-Web decoder (tonic-web's find_trailers) can misread a body whose trailers
+    // arrive in one read with the end of a message ("Invalid header bit").
+    std::string piece;
+    while (!reply.at_trailers()) {
+      reply.next_piece(piece, kFramesPerPiece);
+      if (piece.size() < kBatchPieceBytes && !reply.at_trailers()) continue;
+      sent = true;
+      if (!channel.send(Piece{std::move(piece)})) return;
+      piece.clear();
+    }
+    reply.next_piece(piece, kFramesPerPiece);
+    channel.send(Piece{std::move(piece), true, {}});
+  } catch (const std::exception& e) {
+    // Once a message has begun, a status cannot follow it: the connection is cut, which
+    // the client reports as a broken stream and retries.
+    if (sent) return channel.close();
+    channel.send(Piece{{}, true, Status{StatusCode::kInternal, e.what()}});
   }
 }
 

@@ -75,11 +75,15 @@ class GrpcRoute {
   replication::grpc_web::Status admit(Call& call, bool hide_unreadable);
   boost::asio::awaitable<bool> serve_replication(Call& call);
   boost::asio::awaitable<bool> serve_proxy(Call& call);
-  // Streams what a blocking-thread producer sends into `channel` (Snapshot, LogEntries).
+  // Streams what a blocking-thread producer sends into `channel` (every reply but Hello's).
   boost::asio::awaitable<bool> stream_reply(Call& call, std::shared_ptr<Channel> channel);
   std::shared_ptr<Channel> open_channel(Call& call);
   // On a blocking thread: a Snapshot's or LogEntries' messages into `channel`, until
   // the end, a failure, or the channel closes.
+  // On a blocking thread: a BatchLogEntries reply into `channel`, read from the log as it
+  // is written, so a transaction of any size is never held whole.
+  void produce_batch(Channel& channel, const replication::FrameLog& log,
+                     const std::optional<std::string>& token, const wal_log::LogOffset& offset);
   void produce_stream(Channel& channel, const Namespace& ns, const replication::FrameLog& log,
                       const std::optional<std::string>& token, const wal_log::LogOffset& offset,
                       bool log_entries);
