@@ -73,10 +73,14 @@ void append_frame_message(std::string& out, const std::uint8_t* frame) {
 FramesReply::FramesReply(std::unique_ptr<FrameBatch> batch)
     : batch_(std::move(batch)), frame_count_(batch_ ? batch_->frame_count() : 0) {}
 
+std::uint64_t FramesReply::message_size() const noexcept {
+  return grpc_web::kFrameHeaderSize + frames_message_size(frame_count());
+}
+
 std::uint64_t FramesReply::body_size() const noexcept {
   std::string trailers;
   grpc_web::append_trailers(trailers, {});
-  return grpc_web::kFrameHeaderSize + frames_message_size(frame_count()) + trailers.size();
+  return message_size() + trailers.size();
 }
 
 bool FramesReply::next_piece(std::string& out, std::size_t max_frames) {

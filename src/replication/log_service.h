@@ -53,7 +53,9 @@ class FramesReply {
   explicit FramesReply(std::unique_ptr<FrameBatch> batch);
 
   std::size_t frame_count() const noexcept { return frame_count_; }
-  // Every byte of the body, trailers included.
+  // The gRPC-Web message frame: its 5-byte header and the Frames message.
+  std::uint64_t message_size() const noexcept;
+  // Every byte of the body: the message, then the trailers.
   std::uint64_t body_size() const noexcept;
   // Whether the next piece is the trailers (a writer may want them in a chunk of their own).
   bool at_trailers() const noexcept { return stage_ == Stage::kTrailers; }

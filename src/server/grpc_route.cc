@@ -17,8 +17,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "libsql/error.h"
 #include "server/admission.h"
@@ -41,12 +43,24 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 // Frames per piece of a reply: about 66 KB, one write each.
 constexpr std::size_t kFramesPerPiece = 16;
+// A Snapshot's HTTP chunks: 64 Frame messages, about 264 KB. Fewer chunks cost the
+// official client fewer task switches; each still ends on a message's end, where its
+// gRPC-Web decoder yields.
+constexpr std::size_t kSnapshotFramesPerPiece = 64;
 // A BatchLogEntries reply goes out in HTTP chunks of about this size.
 constexpr std::size_t kBatchPieceBytes = 128 * 1024;
 // How long a LogEntries producer waits for a commit before it looks whether its client
 // is still there.
 constexpr auto kLogWaitSlice = std::chrono::seconds(1);
 constexpr auto kCollectEvery = std::chrono::seconds(5);
+
+// The line that opens an HTTP/1.1 chunk of `size` bytes.
+std::string chunk_size_line(std::uint64_t size) {
+  char line[24];
+  const int length =
+      std::snprintf(line, sizeof line, "%llx\r\n", static_cast<unsigned long long>(size));
+  return std::string(line, static_cast<std::size_t>(length));
+}
 constexpr std::string_view kReplicationPrefix = "/wal_log.ReplicationLog/";
 constexpr std::string_view kProxyPrefix = "/proxy.Proxy/";
 
@@ -158,6 +172,9 @@ class GrpcRoute::Channel : public std::enable_shared_from_this<GrpcRoute::Channe
     std::string bytes;  // whole gRPC-Web frames; the trailers frame in the last piece
     bool last = false;
     std::optional<Status> status_only;  // the call ended before its first message
+    // `bytes` carry their own HTTP chunk framing (a chunk written in pieces): written as
+    // they are.
+    bool raw = false;
   };
 
   explicit Channel(asio::any_io_executor executor)
@@ -445,7 +462,8 @@ void GrpcRoute::produce_stream(Channel& channel, const Namespace& ns,
     while (!channel.closed()) {
       std::string piece;
       if (snapshot) {
-        if (replication::LogService::next_snapshot_piece(*snapshot, kFramesPerPiece, piece) == 0) {
+        if (replication::LogService::next_snapshot_piece(*snapshot, kSnapshotFramesPerPiece,
+                                                         piece) == 0) {
           return end({}, {});
         }
       } else {
@@ -479,19 +497,27 @@ void GrpcRoute::produce_batch(Channel& channel, const replication::FrameLog& log
       return;
     }
     auto& reply = std::get<replication::FramesReply>(batch);
-    // The trailers go in a chunk of their own, as tonic sends them: the official client's
-    // gRPC-Web decoder (tonic-web's find_trailers) can misread a body whose trailers
-    // arrive in one read with the end of a message ("Invalid header bit").
-    std::string piece;
+    // The wire shape is tonic's: the whole Frames message in ONE HTTP chunk, then the
+    // trailers in a chunk of their own. The official client hands every chunk on through
+    // a task switch and its gRPC-Web decoder yields only at a message's end, so smaller
+    // chunks cost it CPU; and it can misread trailers that arrive in one read with the
+    // end of a message ("Invalid header bit"). The chunk's size is known up front, so it
+    // is still written in pieces as the log is read, never held whole.
+    std::string piece = chunk_size_line(reply.message_size());
     while (!reply.at_trailers()) {
       reply.next_piece(piece, kFramesPerPiece);
-      if (piece.size() < kBatchPieceBytes && !reply.at_trailers()) continue;
+      if (reply.at_trailers()) {
+        piece += "\r\n";  // the chunk's end
+      } else if (piece.size() < kBatchPieceBytes) {
+        continue;
+      }
       sent = true;
-      if (!channel.send(Piece{std::move(piece)})) return;
+      if (!channel.send(Piece{std::move(piece), false, {}, /*raw=*/true})) return;
       piece.clear();
     }
-    reply.next_piece(piece, kFramesPerPiece);
-    channel.send(Piece{std::move(piece), true, {}});
+    std::string trailers;
+    reply.next_piece(trailers, 0);
+    channel.send(Piece{std::move(trailers), true, {}});
   } catch (const std::exception& e) {
     // Once a message has begun, a status cannot follow it: the connection is cut, which
     // the client reports as a broken stream and retries.
@@ -539,11 +565,15 @@ asio::awaitable<bool> GrpcRoute::stream_reply(Call& call, std::shared_ptr<Channe
       started = true;
     }
     if (piece.bytes.empty() && !piece.last) continue;  // an empty chunk would end the body
-    if (auto [ec, bytes] = co_await asio::async_write(
-            call.stream, http::make_chunk(asio::buffer(piece.bytes)), kAwait);
-        ec) {
-      break;
+    boost::system::error_code failed;
+    if (piece.raw) {
+      std::tie(failed, std::ignore) =
+          co_await asio::async_write(call.stream, asio::buffer(piece.bytes), kAwait);
+    } else {
+      std::tie(failed, std::ignore) = co_await asio::async_write(
+          call.stream, http::make_chunk(asio::buffer(piece.bytes)), kAwait);
     }
+    if (failed) break;
     if (piece.last) {
       channel->close();
       auto [ec, bytes] = co_await asio::async_write(call.stream, http::make_chunk_last(), kAwait);
