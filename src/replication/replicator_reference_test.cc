@@ -29,6 +29,7 @@
 
 #include "engine/connection.h"
 #include "proto/replication_log.pb.h"
+#include "replication/replica_test_support.h"
 #include "replication/replicator.h"
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
@@ -37,9 +38,10 @@
 namespace libsql::replication {
 namespace {
 
+using namespace test_support;
+
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using Pages = std::map<std::int64_t, std::string>;
 
 std::filesystem::path reference_binary() {
   if (const char* path = std::getenv("LIBSQL_REFERENCE_SQLD")) return path;
@@ -130,51 +132,6 @@ class ReferenceSqld {
   std::uint16_t port_;
   std::unique_ptr<testing::Subprocess> process_;
 };
-
-engine::Connection open_reader(const std::filesystem::path& path) {
-  return engine::Connection::open(path.string(),
-                                  {.mode = engine::OpenMode::kReadOnly, .wal = false});
-}
-
-Pages read_pages(const std::filesystem::path& path) {
-  auto db = open_reader(path);
-  Pages pages;
-  auto stmt = db.prepare("SELECT pgno, data FROM sqlite_dbpage ORDER BY pgno");
-  while (stmt.step()) {
-    const auto data = stmt.column_blob(1);
-    pages.emplace(stmt.column_integer(0),
-                  std::string(reinterpret_cast<const char*>(data.data()), data.size()));
-  }
-  return pages;
-}
-
-std::vector<std::string> query(const std::filesystem::path& path, std::string_view sql) {
-  auto db = open_reader(path);
-  std::vector<std::string> rows;
-  auto stmt = db.prepare(sql);
-  while (stmt.step()) {
-    std::string row;
-    for (int i = 0; i < stmt.column_count(); ++i) {
-      if (i) row += '|';
-      row += stmt.column_text(i);
-    }
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-std::string first_difference(const Pages& primary, const Pages& replica) {
-  if (primary.size() != replica.size()) {
-    return "the primary has " + std::to_string(primary.size()) + " pages, the replica " +
-           std::to_string(replica.size());
-  }
-  for (const auto& [page_no, image] : primary) {
-    const auto it = replica.find(page_no);
-    if (it == replica.end()) return "page " + std::to_string(page_no) + " is missing";
-    if (it->second != image) return "page " + std::to_string(page_no) + " differs";
-  }
-  return "";
-}
 
 #define EXPECT_SAME_PAGES(primary_file, replica_file)                                 \
   EXPECT_EQ(first_difference(read_pages(primary_file), read_pages(replica_file)), "") \

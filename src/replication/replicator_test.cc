@@ -26,45 +26,15 @@
 
 #include "engine/connection.h"
 #include "proto/replication_log.pb.h"
+#include "replication/replica_test_support.h"
 #include "tests/support/temp_dir.h"
 
 namespace libsql::replication {
 namespace {
 
+using namespace test_support;
+
 using namespace std::chrono_literals;
-using Pages = std::map<std::int64_t, std::string>;
-
-engine::Connection open_reader(const std::filesystem::path& path) {
-  return engine::Connection::open(path.string(),
-                                  {.mode = engine::OpenMode::kReadOnly, .wal = false});
-}
-
-Pages read_pages(const std::filesystem::path& path) {
-  auto db = open_reader(path);
-  Pages pages;
-  auto stmt = db.prepare("SELECT pgno, data FROM sqlite_dbpage ORDER BY pgno");
-  while (stmt.step()) {
-    const auto data = stmt.column_blob(1);
-    pages.emplace(stmt.column_integer(0),
-                  std::string(reinterpret_cast<const char*>(data.data()), data.size()));
-  }
-  return pages;
-}
-
-std::vector<std::string> query(const std::filesystem::path& path, std::string_view sql) {
-  auto db = open_reader(path);
-  std::vector<std::string> rows;
-  auto stmt = db.prepare(sql);
-  while (stmt.step()) {
-    std::string row;
-    for (int i = 0; i < stmt.column_count(); ++i) {
-      if (i) row += '|';
-      row += stmt.column_text(i);
-    }
-    rows.push_back(row);
-  }
-  return rows;
-}
 
 // A primary of our own making, for what the reference never sends: answers each call
 // with the gRPC-Web body `answer` returns for its path.

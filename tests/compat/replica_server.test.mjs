@@ -35,7 +35,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { createClient } from "@libsql/client";
 import { rejectsWith } from "./helpers.mjs";
-import { launchServer, spawnServer } from "./server_process.mjs";
+import { launchServer, spawnServer, startWriteLoad } from "./server_process.mjs";
 
 const SERVER_BIN = process.env.LIBSQL_TEST_SERVER_BIN;
 const REFERENCE_BIN = process.env.LIBSQL_REFERENCE_SQLD ||
@@ -747,34 +747,9 @@ describe("replica of our primary", () => {
     const r = client(replica.url);
     const logBefore = await primaryLogHead(primary);
 
-    // Writers post INSERTs to the primary's /v2/pipeline and remember the acknowledged ones
-    // (HTTP 200 and an ok result).
-    const attempted = new Set();
-    const acknowledged = new Set();
-    let nextId = 1;
-    let loading = true;
-    const writer = async () => {
-      while (loading) {
-        const id = nextId++;
-        attempted.add(id);
-        try {
-          const response = await fetch(`${primary.url}/v2/pipeline`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ requests: [
-              { type: "execute", stmt: { sql: "insert into load(id, v) values (?, ?)", args: [{ type: "integer", value: String(id) }, { type: "text", value: `load ${id}` }] } },
-              { type: "close" },
-            ] }),
-            signal: AbortSignal.timeout(5000),
-          });
-          const body = await response.json();
-          if (response.status === 200 && body.results?.[0]?.type === "ok") acknowledged.add(id);
-        } catch {
-          await sleep(10);   // the server is gone (or going): not acknowledged
-        }
-      }
-    };
-    const writers = Array.from({ length: 4 }, writer);
+    // Writers post INSERTs to the primary and remember the acknowledged ones.
+    const load = startWriteLoad(primary.url, "load");
+    const { attempted, acknowledged } = load;
     let seenMidLoad;
     try {
       await sleep(300);
@@ -782,8 +757,7 @@ describe("replica of our primary", () => {
       await sleep(300 + Math.random() * 300);
       await primary.kill();
     } finally {
-      loading = false;
-      await Promise.all(writers);
+      await load.stop();
     }
     assert.ok(acknowledged.size >= 20, `the load had acknowledged writes before the kill: ${acknowledged.size}`);
     assert.ok(seenMidLoad > 0, `the replica followed the load while it ran: ${seenMidLoad} rows`);

@@ -25,7 +25,7 @@ import { performance } from "node:perf_hooks";
 import Database from "libsql";
 import { createClient } from "@libsql/client";
 import { REFERENCE, skipReferenceQuirk, throwsWith, rejectsWith } from "./helpers.mjs";
-import { launchServer, spawnServer } from "./server_process.mjs";
+import { launchServer, spawnServer, startWriteLoad } from "./server_process.mjs";
 
 // Bounds. The reference can take 30 s to exit on SIGTERM while a replica's connections are
 // open (it waits for them), hence the long stop bound.
@@ -800,32 +800,8 @@ describe("primary restarts", () => {
 
     // Crash under load: writers post INSERTs to /v2/pipeline and remember the acknowledged
     // ones (HTTP 200 and an ok result); the replica syncs once mid-load; then SIGKILL.
-    const attempted = new Set();
-    const acknowledged = new Set();
-    let nextId = 1000;
-    let loading = true;
-    const writer = async () => {
-      while (loading) {
-        const id = nextId++;
-        attempted.add(id);
-        try {
-          const response = await fetch(`${server.url}/v2/pipeline`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ baton: null, requests: [
-              { type: "execute", stmt: { sql: "insert into rs(id, v) values (?, ?)", args: [{ type: "integer", value: String(id) }, { type: "text", value: "load" }] } },
-              { type: "close" },
-            ] }),
-            signal: AbortSignal.timeout(5000),
-          });
-          const body = await response.json();
-          if (response.status === 200 && body.results?.[0]?.type === "ok") acknowledged.add(id);
-        } catch {
-          await sleep(10);   // the server is gone (or going): not acknowledged
-        }
-      }
-    };
-    const writers = Array.from({ length: 4 }, writer);
+    const load = startWriteLoad(server.url, "rs", { firstId: 1000, value: () => "load" });
+    const { attempted, acknowledged } = load;
     let midLoad;
     try {
       await sleep(400);
@@ -834,8 +810,7 @@ describe("primary restarts", () => {
       closeClient(remote);
       await server.kill();
     } finally {
-      loading = false;
-      await Promise.all(writers);
+      await load.stop();
     }
     assert.ok(acknowledged.size >= 10, `the load had acknowledged writes before the kill: ${acknowledged.size}`);
 

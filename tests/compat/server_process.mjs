@@ -1,6 +1,7 @@
 // server_process.mjs: what the suites that start a server of their own share: a free
 // loopback port, waiting until the server answers GET /health, and starting and stopping
-// a sqld-compatible binary. Holds no test cases and knows nothing of which binary it runs.
+// a sqld-compatible binary, and the write load the crash tests kill a server under. Holds
+// no test cases and knows nothing of which binary it runs.
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -105,4 +106,46 @@ export async function launchServer({ bin, dbPath, args = [], env = {}, admin = f
     }
   }
   throw new Error(`${bin} exited before answering /health, 3 times; last output:\n${spawnServer.lastOutput}`);
+}
+
+// A write load to kill a server under: `writers` concurrent loops each POST one INSERT of
+// (id, value) into `table` at a time to `url`'s /v2/pipeline, ids counting up from
+// `firstId`. Remembers every id attempted and every one acknowledged (HTTP 200 and an ok
+// result): after a crash, every acknowledged row must be there and no row never sent.
+// stop() ends the loops and waits for them.
+export function startWriteLoad(url, table, { firstId = 1, writers = 4, value = (id) => `load ${id}` } = {}) {
+  const attempted = new Set();
+  const acknowledged = new Set();
+  let nextId = firstId;
+  let loading = true;
+  const writer = async () => {
+    while (loading) {
+      const id = nextId++;
+      attempted.add(id);
+      try {
+        const response = await fetch(`${url}/v2/pipeline`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ requests: [
+            { type: "execute", stmt: { sql: `insert into ${table}(id, v) values (?, ?)`, args: [{ type: "integer", value: String(id) }, { type: "text", value: value(id) }] } },
+            { type: "close" },
+          ] }),
+          signal: AbortSignal.timeout(5000),
+        });
+        const body = await response.json();
+        if (response.status === 200 && body.results?.[0]?.type === "ok") acknowledged.add(id);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 10));  // the server is gone (or going)
+      }
+    }
+  };
+  const running = Array.from({ length: writers }, writer);
+  return {
+    attempted,
+    acknowledged,
+    async stop() {
+      loading = false;
+      await Promise.all(running);
+    },
+  };
 }
