@@ -342,6 +342,7 @@ void Replicator::run() {
   // NO_HELLO right after our Hello, again and again: the primary keeps forgetting the
   // session (restarting?). Such a Hello stops counting as progress.
   int no_hello_streak = 0;
+  std::string reported_failure;  // on_new_failure's last, until the next progress
   while (true) {
     {
       std::lock_guard lock(state_mutex_);
@@ -396,6 +397,8 @@ void Replicator::run() {
     if (!failure.empty()) {
       has_handshake_ = false;
       record_error(failure);
+      if (failure != reported_failure && options_.on_new_failure) options_.on_new_failure(failure);
+      reported_failure = failure;
     }
 
     const bool applied = frames_applied() != before;
@@ -403,7 +406,10 @@ void Replicator::run() {
     // An answered Hello is progress too (a stream that idled out, the primary back
     // after a restart): only failures in a row slow the retries down.
     const bool progressed = applied || (helloed && no_hello_streak <= kMaxConsecutiveHellos);
-    if (progressed) backoff = options_.min_backoff;
+    if (progressed) {
+      backoff = options_.min_backoff;
+      reported_failure.clear();
+    }
     if (failure.empty() && (applied || quiet_stream)) continue;
     std::unique_lock lock(state_mutex_);
     state_changed_.wait_for(lock, backoff, [&] { return stopping_; });

@@ -92,6 +92,10 @@ struct ReplicatorOptions {
   // Called on the pulling thread after each transaction is committed and recorded; it
   // holds up the pull while it runs, and must not call sync_once() or run().
   std::function<void(const AppliedTransaction&)> on_transaction;
+  // run(): called on the pulling thread with a failure it will retry, unless the attempt
+  // before failed the same way (a primary refusing every attempt is reported once, not
+  // at each retry; again after an attempt that got somewhere). For logs.
+  std::function<void(const std::string&)> on_new_failure;
 };
 
 struct SyncResult {

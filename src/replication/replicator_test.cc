@@ -268,5 +268,35 @@ TEST_F(ReplicatorWithScriptedPrimary, PrimaryThatAdvertisesFramesItNeverSendsIsA
       << "libSQL's client loops forever here; " << last_message_;
 }
 
+// A primary refusing every attempt (here a replica without the credential it requires)
+// is reported once, not at every retry.
+TEST_F(ReplicatorWithScriptedPrimary, ARefusingPrimaryIsReportedOnceNotAtEveryRetry) {
+  ScriptedPrimary primary([&](std::string_view) {
+    return error_reply(grpc_web::StatusCode::kUnauthenticated, "Unauthorized: no credential");
+  });
+  ReplicatorOptions options = options_for(primary);
+  options.min_backoff = 1ms;
+  options.max_backoff = 2ms;
+  std::mutex mutex;
+  std::vector<std::string> reports;
+  options.on_new_failure = [&](const std::string& failure) {
+    const std::lock_guard lock(mutex);
+    reports.push_back(failure);
+  };
+  Replicator replica(std::move(options));
+  std::thread pulling([&] { replica.run(); });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (primary.paths().size() < 5 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  replica.stop();
+  pulling.join();
+  EXPECT_GE(primary.paths().size(), 5u) << "run() keeps retrying";
+  const std::lock_guard lock(mutex);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_NE(reports[0].find("Unauthorized: no credential"), std::string::npos) << reports[0];
+  EXPECT_EQ(replica.last_error(), reports[0]);
+}
+
 }  // namespace
 }  // namespace libsql::replication

@@ -155,6 +155,11 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
                  "Be a read replica of the primary at this URL (its HTTP port, e.g. "
                  "http://127.0.0.1:8080), forwarding writes to it")
       ->envname("SQLD_PRIMARY_GRPC_URL");
+  std::string primary_grpc_auth_token;
+  app.add_option("--primary-grpc-auth-token", primary_grpc_auth_token,
+                 "The token (a JWT) a replica presents to a primary that requires "
+                 "authentication, to follow its log")
+      ->envname("SQLD_PRIMARY_GRPC_AUTH_TOKEN");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // the program name
@@ -216,6 +221,13 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
       return ExitWith{2};
     }
     config.primary_grpc_url = primary_grpc_url;
+  }
+  if (!primary_grpc_auth_token.empty()) {
+    if (!config.primary_grpc_url) {
+      err << "error: --primary-grpc-auth-token needs --primary-grpc-url\n";
+      return ExitWith{2};
+    }
+    config.primary_grpc_auth_token = primary_grpc_auth_token;
   }
   if (db_path.empty()) {
     err << "error: --db-path must not be empty\n";

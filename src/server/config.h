@@ -74,6 +74,11 @@ struct ServerConfig {
   // Set: this server is a read replica of the sqld at this URL (its HTTP port, which
   // serves gRPC-Web), following its log and forwarding writes to it.
   std::optional<std::string> primary_grpc_url;
+  // The token the replica's own calls to that primary carry (x-authorization: Bearer), for
+  // a primary that requires one: its replication log is served on its HTTP port, behind
+  // the same authentication as everything else there. Clients' forwarded requests carry
+  // their own credentials.
+  std::optional<std::string> primary_grpc_auth_token;
 
   std::filesystem::path default_database_file() const {
     return db_path / "dbs" / "default" / "data";

@@ -105,13 +105,23 @@ TEST(Config, ReadsTheReplicationFlags) {
   EXPECT_EQ(defaults.max_log_size_mb, 200u) << "sqld's default --max-log-size";
   EXPECT_FALSE(defaults.checkpoint_interval_s);
   EXPECT_FALSE(defaults.primary_grpc_url);
-  const auto parsed = parse({"--max-log-size", "5", "--checkpoint-interval-s", "30",
-                             "--primary-grpc-url", "http://127.0.0.1:5001"});
+  const auto parsed =
+      parse({"--max-log-size", "5", "--checkpoint-interval-s", "30", "--primary-grpc-url",
+             "http://127.0.0.1:5001", "--primary-grpc-auth-token", "eyJ.a.b"});
   ASSERT_TRUE(std::holds_alternative<ServerConfig>(parsed));
   const auto& config = std::get<ServerConfig>(parsed);
   EXPECT_EQ(config.max_log_size_mb, 5u);
   EXPECT_EQ(config.checkpoint_interval_s, 30u);
   EXPECT_EQ(config.primary_grpc_url, "http://127.0.0.1:5001");
+  EXPECT_EQ(config.primary_grpc_auth_token, "eyJ.a.b");
+}
+
+TEST(Config, RefusesAPrimaryTokenWithoutAPrimary) {
+  std::string err;
+  const auto parsed = parse({"--primary-grpc-auth-token", "eyJ.a.b"}, nullptr, &err);
+  ASSERT_TRUE(std::holds_alternative<ExitWith>(parsed));
+  EXPECT_NE(std::get<ExitWith>(parsed).status, 0);
+  EXPECT_NE(err.find("needs --primary-grpc-url"), std::string::npos) << err;
 }
 
 TEST(Config, RefusesAPrimaryUrlItCannotSpeakTo) {

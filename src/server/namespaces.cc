@@ -127,15 +127,20 @@ Namespace::Namespace(std::string name, fs::path directory, engine::OpenOptions o
     if (user_hook) user_hook(connection);
     apply_size_limit(connection);
   };
-  if (role.primary_url) {
-    primary_url_ = *role.primary_url;
+  if (role.primary) {
+    primary_ = *role.primary;
+    primary_.namespace_name = name_;
     replicator_ = std::make_unique<replication::Replicator>(replication::ReplicatorOptions{
         .db_path = database_file().string(),
         .meta_path = directory_ / "client_wal_index",
-        .primary = {.url = primary_url_, .namespace_name = name_},
-        .on_transaction = [this](const replication::AppliedTransaction&) {
-          forget_stale_schemas();
-        }});
+        .primary = primary_,
+        .on_transaction =
+            [this](const replication::AppliedTransaction&) { forget_stale_schemas(); },
+        .on_new_failure =
+            [name = name_](const std::string& failure) {
+              std::fprintf(stderr, "replication of namespace %s: %s (retrying)\n", name.c_str(),
+                           failure.c_str());
+            }});
     // Only the replicator writes the file: its pages must stay the primary's.
     auto hook = std::move(options.on_open);
     options.on_open = [hook = std::move(hook)](engine::Connection& connection) {
@@ -214,8 +219,7 @@ bool Namespace::checkpoint() {
 std::optional<std::uint64_t> Namespace::primary_frame_no() {
   const std::lock_guard lock(hello_mutex_);
   if (!hello_client_) {
-    hello_client_ = std::make_unique<replication::GrpcWebClient>(
-        replication::GrpcWebClientOptions{.url = primary_url_, .namespace_name = name_});
+    hello_client_ = std::make_unique<replication::GrpcWebClient>(primary_);
   }
   wal_log::HelloRequest request;
   request.set_handshake_version(1);
@@ -292,11 +296,10 @@ std::shared_ptr<Namespace> NamespaceStore::open_locked(const std::string& name) 
   if (!fs::is_regular_file(directory / "data", ec)) return nullptr;
   auto metrics = options_.metrics != nullptr ? options_.metrics->for_namespace(name)
                                              : std::make_shared<NamespaceMetrics>(name);
-  auto opened =
-      std::make_shared<Namespace>(name, directory, options_.open_options(), options_.limits,
-                                  read_config(directory), std::move(metrics),
-                                  NamespaceRole{.max_log_frames = options_.max_log_frames,
-                                                .primary_url = options_.primary_url});
+  auto opened = std::make_shared<Namespace>(
+      name, directory, options_.open_options(), options_.limits, read_config(directory),
+      std::move(metrics),
+      NamespaceRole{.max_log_frames = options_.max_log_frames, .primary = options_.primary});
   open_.emplace(name, opened);
   return opened;
 }

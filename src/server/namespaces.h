@@ -70,10 +70,10 @@ std::string namespace_config_json(const NamespaceConfig& config);
 
 // How a namespace's database changes: as a primary, by its own writes, captured into a
 // replication log compacted past `max_log_frames`; as a read replica, only by following
-// the namespace of the same name at `primary_url`.
+// the namespace of the same name at `primary` (its namespace_name is ignored).
 struct NamespaceRole {
   std::uint64_t max_log_frames = replication::FrameLogOptions{}.max_live_frames;
-  std::optional<std::string> primary_url;
+  std::optional<replication::GrpcWebClientOptions> primary;
 };
 
 class Namespace {
@@ -144,7 +144,7 @@ class Namespace {
   std::atomic<bool> pool_ready_{false};
   std::mutex hello_mutex_;
   std::unique_ptr<replication::GrpcWebClient> hello_client_;
-  std::string primary_url_;
+  replication::GrpcWebClientOptions primary_;  // with this namespace's name
   std::atomic<bool> deleted_{false};
   // Where the directory went when the namespace was deleted: removed with the object.
   std::optional<std::filesystem::path> trash_;
@@ -160,8 +160,9 @@ struct NamespaceStoreOptions {
   Metrics* metrics = nullptr;
   // Each namespace's replication log is compacted past this many frames.
   std::uint64_t max_log_frames = replication::FrameLogOptions{}.max_live_frames;
-  // Set: every namespace is a read replica of its namesake at this primary.
-  std::optional<std::string> primary_url;
+  // Set: every namespace is a read replica of its namesake at this primary (its URL and
+  // credential; the namespace name is each namespace's own).
+  std::optional<replication::GrpcWebClientOptions> primary;
 };
 
 class NamespaceStore {

@@ -68,6 +68,13 @@ AuthStrategy auth_strategy(const ServerConfig& config) {
   return AuthStrategy::disabled();
 }
 
+// How a replica's namespaces reach their primary; nullopt for a primary.
+std::optional<replication::GrpcWebClientOptions> primary_options(const ServerConfig& config) {
+  if (!config.primary_grpc_url) return std::nullopt;
+  return replication::GrpcWebClientOptions{
+      .url = *config.primary_grpc_url, .auth_token = config.primary_grpc_auth_token.value_or("")};
+}
+
 NamespaceStore& with_default_namespace(NamespaceStore& store) {
   // The default namespace always exists, as in sqld; opening it proves the file is a
   // database (or fails the start with a clear error).
@@ -94,7 +101,7 @@ Server::Server(ServerConfig config)
                    // sqld's arithmetic: megabytes of 4120-byte frames.
                    .max_log_frames = std::max<std::uint64_t>(
                        1, config_.max_log_size_mb * 1'000'000 / replication::kFrameSize),
-                   .primary_url = config_.primary_grpc_url}),
+                   .primary = primary_options(config_)}),
       auth_(auth_strategy(config_)),
       gate_(with_default_namespace(namespaces_), auth_, config_.enable_namespaces),
       responses_(config_.max_total_response_size),

@@ -25,13 +25,13 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { generateKeyPairSync, sign as cryptoSign, createHmac } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import Database from "libsql";
 import { freePort, launchServer } from "./server_process.mjs";
+import { b64url, makeKeyPair, nowS, signJwt } from "./jwt.mjs";
 import { RawSocket } from "./ws_raw.mjs";
 
 const SERVER_BIN = process.env.LIBSQL_TEST_SERVER_BIN;
@@ -40,30 +40,6 @@ const START_MS = 10000;   // bound on a server start or exit
 
 // ------------------------------------------------------------------------------------------
 // Keys and tokens
-
-// An Ed25519 key pair; `raw` is the public key's 32 bytes in base64url without padding, the
-// raw form sqld reads (a JWK's `x` is exactly that).
-function makeKeyPair() {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  return {
-    privateKey,
-    pem: publicKey.export({ type: "spki", format: "pem" }),
-    raw: publicKey.export({ format: "jwk" }).x,
-  };
-}
-
-const b64url = (data) => Buffer.from(data).toString("base64url");
-const nowS = () => Math.floor(Date.now() / 1000);
-
-// A JWT over `claims`. EdDSA by default; `alg: "none"` leaves the signature empty; `alg:
-// "HS256"` is an HMAC-SHA256 over `hmacSecret` (the algorithm-confusion attack).
-function signJwt(claims, { privateKey, header = { alg: "EdDSA", typ: "JWT" }, hmacSecret } = {}) {
-  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  let signature = "";
-  if (header.alg === "EdDSA") signature = b64url(cryptoSign(null, Buffer.from(signingInput), privateKey));
-  if (header.alg === "HS256") signature = createHmac("sha256", hmacSecret).update(signingInput).digest("base64url");
-  return `${signingInput}.${signature}`;
-}
 
 // The same header and signature over other claims.
 function tamperPayload(token, claims) {

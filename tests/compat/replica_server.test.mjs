@@ -27,7 +27,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +36,7 @@ import { performance } from "node:perf_hooks";
 import { createClient } from "@libsql/client";
 import { rejectsWith } from "./helpers.mjs";
 import { launchServer, spawnServer, startWriteLoad } from "./server_process.mjs";
+import { makeKeyPair, nowS, signJwt } from "./jwt.mjs";
 
 const SERVER_BIN = process.env.LIBSQL_TEST_SERVER_BIN;
 const REFERENCE_BIN = process.env.LIBSQL_REFERENCE_SQLD ||
@@ -788,6 +789,50 @@ describe("replica of our primary", () => {
 
     closeClient(p);
     closeClient(r);
+    await retire(replica, "the replica");
+    await retire(primary, "the primary");
+  });
+});
+
+describe("replica of our primary that requires a JWT", () => {
+  // Our primary serves its log on its HTTP port, behind the same authentication as
+  // everything there; the replica's own calls carry --primary-grpc-auth-token, and the
+  // requests it forwards carry their clients' tokens.
+  test("with --primary-grpc-auth-token the replica follows and forwards; without it, it holds nothing and says why", { timeout: 60000 }, async (t) => {
+    const key = makeKeyPair();
+    const keyFile = join(workDir, "jwt-key.pem");
+    await writeFile(keyFile, key.pem);
+    const token = signJwt({ iat: nowS(), a: "rw" }, { privateKey: key.privateKey });
+    const authArgs = ["--auth-jwt-key-file", keyFile];
+    const primary = await startServer(SERVER_BIN, "jwt-primary", authArgs);
+    const p = createClient({ url: primary.url, authToken: token });
+    clients.add(p);
+    await p.execute("create table secret(id integer primary key, v text)");
+    await p.execute("insert into secret values (1, 'one')");
+
+    const replica = await startServer(SERVER_BIN, "jwt-replica",
+      [...authArgs, "--primary-grpc-url", primary.url, "--primary-grpc-auth-token", token]);
+    await waitCaughtUp(primary, replica, "a replica with the token");
+    const r = createClient({ url: replica.url, authToken: token });
+    clients.add(r);
+    assert.deepEqual(await rowsOf(r, "select v from secret"), [["one"]], "the replica's copy");
+    await r.execute("insert into secret values (2, 'two')");
+    assert.deepEqual(await rowsOf(r, "select count(*) from secret"), [[2]], "a write through the replica, read back there");
+    assert.deepEqual(await rowsOf(p, "select v from secret where id = 2"), [["two"]], "on the primary");
+    const anonymous = createClient({ url: replica.url });
+    clients.add(anonymous);
+    const refused = await rejectsWith(anonymous.execute("select 1"), "a read without a token on the replica");
+    assert.match(String(refused.message), /401|Unauthorized|Authentication/i);
+
+    const blind = await startServer(SERVER_BIN, "jwt-replica-blind", ["--primary-grpc-url", primary.url]);
+    await sleep(1000);
+    const progress = await replicaProgress(blind);
+    assert.ok(progress === null || progress.frameNo === null, `a replica without the token holds nothing: ${JSON.stringify(progress)}`);
+    const refusals = blind.output().match(/replication of namespace default: .*authorization.*\(retrying\)/gi) ?? [];
+    assert.equal(refusals.length, 1, `the refusal is logged once, not at every retry; output:\n${blind.output()}`);
+    t.diagnostic(`logged: ${refusals[0]}`);
+
+    await retire(blind, "the replica without the token");
     await retire(replica, "the replica");
     await retire(primary, "the primary");
   });
