@@ -14,7 +14,8 @@
 // unlinks it, because readers hold it by shared_ptr. Rotation happens on the writer's
 // thread inside commit(); building snapshots and merging them on one background thread,
 // in start-frame order, so snapshots always cover a contiguous prefix of the history.
-// Until a rotated log's snapshot exists, read() keeps serving its frames from the log.
+// Until a rotated log's snapshot exists, open_batch() keeps serving its frames from the
+// log.
 //
 // open() hands pending to_compact/ logs to that background thread too (it returns at
 // once); their frames are served from the logs meanwhile. It rejects a history with a
@@ -269,7 +270,9 @@ class FrameLogImpl final : public FrameLog {
 
   // Where a batch of a log starting at frame index `first` ends (one past its last
   // frame): `min_frames` on (or the committed end), then on to the next commit frame.
-  // Only frame headers are looked at, a chunk of them at a time.
+  // Past `min_frames`, whole frames are read a chunk at a time to find that commit (a
+  // header alone per pread would be a syscall per frame); the batch's own reads then
+  // find them in the page cache.
   static std::uint64_t batch_end(const DurableFile& file, std::uint64_t start, std::uint64_t first,
                                  std::uint64_t committed, std::size_t min_frames) {
     std::array<std::uint8_t, kFrameHeaderSize> header;

@@ -63,7 +63,7 @@ class SnapshotReader {
 // Committed frames of one log, from a starting frame to the end of a transaction,
 // located but read on demand: a transaction of any size is streamed, never held whole.
 // It holds its log file open, so it stays readable after a rotation or a compaction,
-// and may outlive its FrameLog.
+// and may outlive its FrameLog. One thread at a time.
 class FrameBatch {
  public:
   virtual ~FrameBatch() = default;

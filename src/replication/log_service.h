@@ -78,11 +78,11 @@ class LogTail {
   LogTail(const FrameLog& log, std::uint64_t next_frame_no)
       : log_(log), next_frame_no_(next_frame_no) {}
 
-  // Appends the messages of the frames committed from the next one on (whole
-  // transactions), waiting for a commit until `deadline` when there are none yet.
-  // Returns how many frames it appended (0: the deadline passed), or the Status that
-  // ends the stream (NEED_SNAPSHOT when the frames were compacted away). Throws
-  // libsql::Error when the log cannot be read.
+  // Appends the messages of the next few committed frames (at most 16, possibly the
+  // middle of a transaction: the client groups frames by their commit), waiting for a
+  // commit until `deadline` when there are none yet. Returns how many frames it appended
+  // (0: the deadline passed), or the Status that ends the stream (NEED_SNAPSHOT when the
+  // frames were compacted away). Throws libsql::Error when the log cannot be read.
   std::variant<std::size_t, grpc_web::Status> next(std::string& out,
                                                    std::chrono::steady_clock::time_point deadline);
 

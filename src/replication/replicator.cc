@@ -406,10 +406,9 @@ void Replicator::run() {
     // An answered Hello is progress too (a stream that idled out, the primary back
     // after a restart): only failures in a row slow the retries down.
     const bool progressed = applied || (helloed && no_hello_streak <= kMaxConsecutiveHellos);
-    if (progressed) {
-      backoff = options_.min_backoff;
-      reported_failure.clear();
-    }
+    if (progressed) backoff = options_.min_backoff;
+    // A Hello answered before a call that failed again the same way is no recovery.
+    if (applied || failure.empty()) reported_failure.clear();
     if (failure.empty() && (applied || quiet_stream)) continue;
     std::unique_lock lock(state_mutex_);
     state_changed_.wait_for(lock, backoff, [&] { return stopping_; });

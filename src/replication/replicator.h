@@ -94,7 +94,7 @@ struct ReplicatorOptions {
   std::function<void(const AppliedTransaction&)> on_transaction;
   // run(): called on the pulling thread with a failure it will retry, unless the attempt
   // before failed the same way (a primary refusing every attempt is reported once, not
-  // at each retry; again after an attempt that got somewhere). For logs.
+  // at each retry; again after an attempt that applied frames or did not fail). For logs.
   std::function<void(const std::string&)> on_new_failure;
 };
 

@@ -269,10 +269,20 @@ TEST_F(ReplicatorWithScriptedPrimary, PrimaryThatAdvertisesFramesItNeverSendsIsA
 }
 
 // A primary refusing every attempt (here a replica without the credential it requires)
-// is reported once, not at every retry.
-TEST_F(ReplicatorWithScriptedPrimary, ARefusingPrimaryIsReportedOnceNotAtEveryRetry) {
-  ScriptedPrimary primary([&](std::string_view) {
-    return error_reply(grpc_web::StatusCode::kUnauthenticated, "Unauthorized: no credential");
+// is reported once, not at every retry.// Also when each Hello is answered and the call after it
+// fails (here a primary serving too many streams already): an answered Hello alone is no recovery.
+class RefusedReplicatorTest : public ReplicatorWithScriptedPrimary,
+                              public ::testing::WithParamInterface<bool> {};
+
+TEST_P(RefusedReplicatorTest, ARefusingPrimaryIsReportedOnceNotAtEveryRetry) {
+  const bool hello_answered = GetParam();
+  ScriptedPrimary primary([&](std::string_view path) {
+    if (hello_answered) {
+      if (path.ends_with("/Hello")) return hello_reply(log_id_, 1);
+      return error_reply(grpc_web::StatusCode::kResourceExhausted,
+                         "refused: too many LogEntries streams");
+    }
+    return error_reply(grpc_web::StatusCode::kUnauthenticated, "refused: no credential");
   });
   ReplicatorOptions options = options_for(primary);
   options.min_backoff = 1ms;
@@ -294,9 +304,11 @@ TEST_F(ReplicatorWithScriptedPrimary, ARefusingPrimaryIsReportedOnceNotAtEveryRe
   EXPECT_GE(primary.paths().size(), 5u) << "run() keeps retrying";
   const std::lock_guard lock(mutex);
   ASSERT_EQ(reports.size(), 1u);
-  EXPECT_NE(reports[0].find("Unauthorized: no credential"), std::string::npos) << reports[0];
+  EXPECT_NE(reports[0].find("refused: "), std::string::npos) << reports[0];
   EXPECT_EQ(replica.last_error(), reports[0]);
 }
+
+INSTANTIATE_TEST_SUITE_P(HelloRefusedOrNot, RefusedReplicatorTest, ::testing::Bool());
 
 }  // namespace
 }  // namespace libsql::replication

@@ -41,26 +41,19 @@ namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
-// Frames per piece of a reply: about 66 KB, one write each.
+// Frames a BatchLogEntries reply encodes per step: about 66 KB.
 constexpr std::size_t kFramesPerPiece = 16;
 // A Snapshot's HTTP chunks: 64 Frame messages, about 264 KB. Fewer chunks cost the
 // official client fewer task switches; each still ends on a message's end, where its
 // gRPC-Web decoder yields.
 constexpr std::size_t kSnapshotFramesPerPiece = 64;
-// A BatchLogEntries reply goes out in HTTP chunks of about this size.
+// A BatchLogEntries message (one HTTP chunk) is read and written in pieces of about this
+// size.
 constexpr std::size_t kBatchPieceBytes = 128 * 1024;
 // How long a LogEntries producer waits for a commit before it looks whether its client
 // is still there.
 constexpr auto kLogWaitSlice = std::chrono::seconds(1);
 constexpr auto kCollectEvery = std::chrono::seconds(5);
-
-// The line that opens an HTTP/1.1 chunk of `size` bytes.
-std::string chunk_size_line(std::uint64_t size) {
-  char line[24];
-  const int length =
-      std::snprintf(line, sizeof line, "%llx\r\n", static_cast<unsigned long long>(size));
-  return std::string(line, static_cast<std::size_t>(length));
-}
 constexpr std::string_view kReplicationPrefix = "/wal_log.ReplicationLog/";
 constexpr std::string_view kProxyPrefix = "/proxy.Proxy/";
 
@@ -142,6 +135,58 @@ asio::awaitable<bool> write_whole(beast::tcp_stream& stream, HttpResponse respon
   co_return !ec && response.keep_alive();
 }
 
+// A reply written as HTTP/1.1 chunks as its pieces come: start(), then chunk() or a
+// chunk framed by the caller and written with raw(), then finish(). Each returns false
+// once a write failed (the connection is then to be dropped).
+class ChunkedWriter {
+ public:
+  ChunkedWriter(beast::tcp_stream& stream, const HttpRequest& request)
+      : stream_(stream), head_(http::status::ok, request.version()), serializer_(head_) {
+    set_grpc_headers(head_);
+    head_.keep_alive(request.keep_alive());
+    head_.chunked(true);
+  }
+
+  asio::awaitable<bool> start() {
+    stream_.expires_after(kWriteTimeout);
+    auto [ec, bytes] = co_await http::async_write_header(stream_, serializer_, kAwait);
+    co_return !ec;
+  }
+  // One whole chunk; nothing for no bytes (an empty chunk would end the body).
+  asio::awaitable<bool> chunk(std::string_view bytes) {
+    if (bytes.empty()) co_return true;
+    stream_.expires_after(kWriteTimeout);
+    auto [ec, written] =
+        co_await asio::async_write(stream_, http::make_chunk(asio::buffer(bytes)), kAwait);
+    co_return !ec;
+  }
+  // Bytes already in chunk framing: a chunk written in several pieces.
+  asio::awaitable<bool> raw(std::string_view bytes) {
+    stream_.expires_after(kWriteTimeout);
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwait);
+    co_return !ec;
+  }
+  // The last chunk; whether the connection may serve another request.
+  asio::awaitable<bool> finish() {
+    stream_.expires_after(kWriteTimeout);
+    auto [ec, written] = co_await asio::async_write(stream_, http::make_chunk_last(), kAwait);
+    co_return !ec && head_.keep_alive();
+  }
+
+ private:
+  beast::tcp_stream& stream_;
+  http::response<http::empty_body> head_;
+  http::response_serializer<http::empty_body> serializer_;
+};
+
+// The line that opens an HTTP/1.1 chunk of `size` bytes.
+std::string chunk_size_line(std::uint64_t size) {
+  char line[24];
+  const int length =
+      std::snprintf(line, sizeof line, "%llx\r\n", static_cast<unsigned long long>(size));
+  return std::string(line, static_cast<std::size_t>(length));
+}
+
 }  // namespace
 
 struct GrpcRoute::Call {
@@ -169,12 +214,9 @@ struct GrpcRoute::Call {
 class GrpcRoute::Channel : public std::enable_shared_from_this<GrpcRoute::Channel> {
  public:
   struct Piece {
-    std::string bytes;  // whole gRPC-Web frames; the trailers frame in the last piece
+    std::string bytes;  // whole gRPC-Web frames; the last piece is the trailers frame
     bool last = false;
     std::optional<Status> status_only;  // the call ended before its first message
-    // `bytes` carry their own HTTP chunk framing (a chunk written in pieces): written as
-    // they are.
-    bool raw = false;
   };
 
   explicit Channel(asio::any_io_executor executor)
@@ -395,24 +437,14 @@ asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
     co_return co_await call.reply(std::move(reply));
   }
 
-  // Every reply but Hello's is produced on a blocking thread (the log is read piece by
-  // piece as it is encoded) and written as it comes.
-  std::shared_ptr<Channel> channel = open_channel(call);
-  if (!channel) co_return false;  // the server is stopping
-  if (method == "BatchLogEntries") {
-    asio::post(blocking_, [this, channel, ns = call.ns, log, token, offset] {
-      produce_batch(*channel, *log, token, offset);
-    });
-    co_return co_await stream_reply(call, std::move(channel));
-  }
+  if (method == "BatchLogEntries") co_return co_await serve_batch(call, *log, token, offset);
+  if (method == "Snapshot") co_return co_await serve_snapshot(call, *log, token, offset);
 
-  // Snapshot and LogEntries: server streams, one Frame message per frame, made on a
-  // blocking thread and written as they come.
-  const bool log_entries = method == "LogEntries";
-  if (log_entries) {
+  // LogEntries: a server stream that waits for commits, one Frame message per frame,
+  // made on a blocking thread and written as it comes.
+  {
     const std::lock_guard lock(mutex_);
     if (log_streams_ >= options_.max_log_streams) {
-      channel->close();
       const Status busy{StatusCode::kResourceExhausted,
                         "too many LogEntries streams: at most " +
                             std::to_string(options_.max_log_streams) + " at once"};
@@ -420,109 +452,155 @@ asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
     }
     ++log_streams_;
   }
-  asio::post(blocking_, [this, channel, ns = call.ns, log, token, offset, log_entries] {
-    produce_stream(*channel, *ns, *log, token, offset, log_entries);
-    if (log_entries) {
-      const std::lock_guard lock(mutex_);
-      --log_streams_;
-    }
+  std::shared_ptr<Channel> channel = open_channel(call);
+  if (!channel) {
+    const std::lock_guard lock(mutex_);
+    --log_streams_;
+    co_return false;  // the server is stopping
+  }
+  // The namespace (copied in) keeps the log alive while the producer reads it.
+  asio::post(blocking_, [this, channel, ns = call.ns, log, token, offset] {
+    produce_log_entries(*channel, *ns, *log, token, offset);
+    const std::lock_guard lock(mutex_);
+    --log_streams_;
   });
   co_return co_await stream_reply(call, std::move(channel));
 }
 
-void GrpcRoute::produce_stream(Channel& channel, const Namespace& ns,
-                               const replication::FrameLog& log,
-                               const std::optional<std::string>& token,
-                               const wal_log::LogOffset& offset, bool log_entries) {
+asio::awaitable<bool> GrpcRoute::serve_batch(Call& call, const replication::FrameLog& log,
+                                             const std::optional<std::string>& token,
+                                             const wal_log::LogOffset& offset) {
+  struct Opened {
+    Status status;
+    std::optional<replication::FramesReply> reply;
+  };
+  auto open = [&]() -> Opened {
+    if (Status status = log_service_.check_session(log, token); !status.ok()) return {status, {}};
+    auto batch = log_service_.batch_log_entries(log, offset);
+    if (auto* status = std::get_if<Status>(&batch)) return {std::move(*status), {}};
+    return {{}, std::move(std::get<replication::FramesReply>(batch))};
+  };
+  Opened opened = co_await run_blocking(blocking_, std::move(open));
+  if (!opened.reply) co_return co_await call.fail(opened.status);
+  replication::FramesReply& reply = *opened.reply;
+
+  // The wire shape is tonic's: the whole Frames message in ONE HTTP chunk, then the
+  // trailers in a chunk of their own. The official client hands every chunk on through
+  // a task switch and its gRPC-Web decoder yields only at a message's end, so smaller
+  // chunks cost it CPU; and it can misread trailers that arrive in one read with the end
+  // of a message ("Invalid header bit"). The chunk's size is known up front, so it is
+  // written in pieces, each read from the log on a blocking thread just before it goes
+  // out: the batch is never held whole, and no blocking thread waits on the client.
+  ChunkedWriter out(call.stream, call.request);
+  if (!co_await out.start()) co_return false;
+  std::string piece = chunk_size_line(reply.message_size());
+  while (true) {
+    auto read_piece = [&] {
+      while (!reply.at_trailers() && piece.size() < kBatchPieceBytes)
+        reply.next_piece(piece, kFramesPerPiece);
+      if (reply.at_trailers()) piece += "\r\n";  // the chunk's end
+      return 0;
+    };
+    try {
+      co_await run_blocking(blocking_, std::move(read_piece));
+    } catch (const std::exception& e) {
+      // A message has begun: no status can follow it. The connection is cut, which the
+      // client reports as a broken stream and retries.
+      std::fprintf(stderr, "BatchLogEntries of namespace %s cut: %s\n", call.ns->name().c_str(),
+                   e.what());
+      if (call.record) call.record->fail();
+      co_return false;
+    }
+    if (!co_await out.raw(piece)) co_return false;
+    if (reply.at_trailers()) break;
+    piece.clear();
+  }
+  std::string trailers;
+  reply.next_piece(trailers, 0);
+  co_return co_await out.chunk(trailers) && co_await out.finish();
+}
+
+asio::awaitable<bool> GrpcRoute::serve_snapshot(Call& call, const replication::FrameLog& log,
+                                                const std::optional<std::string>& token,
+                                                const wal_log::LogOffset& offset) {
+  struct Opened {
+    Status status;
+    std::unique_ptr<replication::SnapshotReader> snapshot;
+  };
+  auto open = [&]() -> Opened {
+    if (Status status = log_service_.check_session(log, token); !status.ok()) return {status, {}};
+    auto opened = log_service_.open_snapshot(log, offset);
+    if (auto* status = std::get_if<Status>(&opened)) return {std::move(*status), {}};
+    return {{}, std::move(std::get<std::unique_ptr<replication::SnapshotReader>>(opened))};
+  };
+  Opened opened = co_await run_blocking(blocking_, std::move(open));
+  if (!opened.snapshot) co_return co_await call.fail(opened.status);
+
+  // One Frame message per page, newest first; each chunk read on a blocking thread just
+  // before it goes out, and ending on a message's end, where the client's decoder yields.
+  ChunkedWriter out(call.stream, call.request);
+  if (!co_await out.start()) co_return false;
+  Status ended;
+  std::string piece;
+  while (true) {
+    piece.clear();
+    auto read_piece = [&] {
+      return replication::LogService::next_snapshot_piece(*opened.snapshot, kSnapshotFramesPerPiece,
+                                                          piece);
+    };
+    std::size_t frames = 0;
+    try {
+      frames = co_await run_blocking(blocking_, std::move(read_piece));
+    } catch (const std::exception& e) {
+      ended = {StatusCode::kInternal, e.what()};  // between messages: a stream may end so
+      break;
+    }
+    if (frames == 0) break;
+    if (!co_await out.chunk(piece)) co_return false;
+  }
+  if (!ended.ok() && call.record) call.record->fail();
+  std::string trailers;
+  grpc_web::append_trailers(trailers, ended);
+  co_return co_await out.chunk(trailers) && co_await out.finish();
+}
+
+void GrpcRoute::produce_log_entries(Channel& channel, const Namespace& ns,
+                                    const replication::FrameLog& log,
+                                    const std::optional<std::string>& token,
+                                    const wal_log::LogOffset& offset) {
   using Piece = Channel::Piece;
   bool accepted = false;  // the response headers went out
-  // Before the headers, a failure is the status alone (trailers-only).
-  const auto end = [&](std::string bytes, const Status& status) {
-    if (!accepted && bytes.empty()) {
+  // Before the headers, a failure is the status alone (trailers-only); after them, the
+  // trailers come in a chunk of their own, never with a message's end (tonic-web's
+  // decoder can misread those).
+  const auto end = [&](const Status& status) {
+    if (!accepted) {
       channel.send(Piece{{}, true, status});
       return;
     }
-    grpc_web::append_trailers(bytes, status);
-    channel.send(Piece{std::move(bytes), true, {}});
+    std::string trailers;
+    grpc_web::append_trailers(trailers, status);
+    channel.send(Piece{std::move(trailers), true, {}});
   };
   try {
     if (Status session = log_service_.check_session(log, token); !session.ok()) {
-      return end({}, session);
-    }
-    std::unique_ptr<replication::SnapshotReader> snapshot;
-    if (!log_entries) {
-      auto opened = log_service_.open_snapshot(log, offset);
-      if (auto* status = std::get_if<Status>(&opened)) return end({}, *status);
-      snapshot = std::move(std::get<std::unique_ptr<replication::SnapshotReader>>(opened));
+      return end(session);
     }
     // The headers go out now, as tonic sends a stream's before its first item: a
     // replica may wait long for one.
     accepted = channel.send(Piece{});
     replication::LogTail tail(log, offset.next_offset());
     while (!channel.closed()) {
+      // It ends when its client leaves, the server stops, or the namespace is deleted
+      // (sqld ends it when the namespace goes away too).
+      if (ns.deleted()) return end({});
       std::string piece;
-      if (snapshot) {
-        if (replication::LogService::next_snapshot_piece(*snapshot, kSnapshotFramesPerPiece,
-                                                         piece) == 0) {
-          return end({}, {});
-        }
-      } else {
-        // LogEntries ends when its client leaves, the server stops, or the namespace is
-        // deleted (sqld ends it when the namespace goes away too).
-        if (ns.deleted()) return end({}, {});
-        auto next = tail.next(piece, std::chrono::steady_clock::now() + kLogWaitSlice);
-        if (auto* status = std::get_if<Status>(&next)) return end(std::move(piece), *status);
-        if (std::get<std::size_t>(next) == 0) continue;
-      }
-      if (!channel.send(Piece{std::move(piece)})) return;
+      auto next = tail.next(piece, std::chrono::steady_clock::now() + kLogWaitSlice);
+      if (!piece.empty() && !channel.send(Piece{std::move(piece)})) return;
+      if (auto* status = std::get_if<Status>(&next)) return end(*status);
     }
   } catch (const std::exception& e) {
-    end({}, {StatusCode::kInternal, e.what()});
-  }
-}
-
-void GrpcRoute::produce_batch(Channel& channel, const replication::FrameLog& log,
-                              const std::optional<std::string>& token,
-                              const wal_log::LogOffset& offset) {
-  using Piece = Channel::Piece;
-  bool sent = false;  // a piece went out: the headers and a message length are on the wire
-  try {
-    if (Status session = log_service_.check_session(log, token); !session.ok()) {
-      channel.send(Piece{{}, true, session});
-      return;
-    }
-    auto batch = log_service_.batch_log_entries(log, offset);
-    if (auto* status = std::get_if<Status>(&batch)) {
-      channel.send(Piece{{}, true, *status});
-      return;
-    }
-    auto& reply = std::get<replication::FramesReply>(batch);
-    // The wire shape is tonic's: the whole Frames message in ONE HTTP chunk, then the
-    // trailers in a chunk of their own. The official client hands every chunk on through
-    // a task switch and its gRPC-Web decoder yields only at a message's end, so smaller
-    // chunks cost it CPU; and it can misread trailers that arrive in one read with the
-    // end of a message ("Invalid header bit"). The chunk's size is known up front, so it
-    // is still written in pieces as the log is read, never held whole.
-    std::string piece = chunk_size_line(reply.message_size());
-    while (!reply.at_trailers()) {
-      reply.next_piece(piece, kFramesPerPiece);
-      if (reply.at_trailers()) {
-        piece += "\r\n";  // the chunk's end
-      } else if (piece.size() < kBatchPieceBytes) {
-        continue;
-      }
-      sent = true;
-      if (!channel.send(Piece{std::move(piece), false, {}, /*raw=*/true})) return;
-      piece.clear();
-    }
-    std::string trailers;
-    reply.next_piece(trailers, 0);
-    channel.send(Piece{std::move(trailers), true, {}});
-  } catch (const std::exception& e) {
-    // Once a message has begun, a status cannot follow it: the connection is cut, which
-    // the client reports as a broken stream and retries.
-    if (sent) return channel.close();
-    channel.send(Piece{{}, true, Status{StatusCode::kInternal, e.what()}});
+    end({StatusCode::kInternal, e.what()});
   }
 }
 
@@ -537,11 +615,7 @@ std::shared_ptr<GrpcRoute::Channel> GrpcRoute::open_channel(Call& call) {
 
 asio::awaitable<bool> GrpcRoute::stream_reply(Call& call, std::shared_ptr<Channel> channel) {
   using namespace asio::experimental::awaitable_operators;
-  http::response<http::empty_body> head(http::status::ok, call.request.version());
-  set_grpc_headers(head);
-  head.keep_alive(call.request.keep_alive());
-  head.chunked(true);
-  http::response_serializer<http::empty_body> serializer(head);
+  ChunkedWriter out(call.stream, call.request);
   bool started = false;
   while (true) {
     // Waiting may be long (LogEntries between commits): a client that hangs up
@@ -556,28 +630,14 @@ asio::awaitable<bool> GrpcRoute::stream_reply(Call& call, std::shared_ptr<Channe
       const Status ended = *piece.status_only;
       co_return co_await call.fail(ended);
     }
-    call.stream.expires_after(kWriteTimeout);
     if (!started) {
-      if (auto [ec, bytes] = co_await http::async_write_header(call.stream, serializer, kAwait);
-          ec) {
-        break;
-      }
+      if (!co_await out.start()) break;
       started = true;
     }
-    if (piece.bytes.empty() && !piece.last) continue;  // an empty chunk would end the body
-    boost::system::error_code failed;
-    if (piece.raw) {
-      std::tie(failed, std::ignore) =
-          co_await asio::async_write(call.stream, asio::buffer(piece.bytes), kAwait);
-    } else {
-      std::tie(failed, std::ignore) = co_await asio::async_write(
-          call.stream, http::make_chunk(asio::buffer(piece.bytes)), kAwait);
-    }
-    if (failed) break;
+    if (!co_await out.chunk(piece.bytes)) break;
     if (piece.last) {
       channel->close();
-      auto [ec, bytes] = co_await asio::async_write(call.stream, http::make_chunk_last(), kAwait);
-      co_return !ec && call.request.keep_alive();
+      co_return co_await out.finish();
     }
   }
   // The client left, the server stops, or a write failed: closing the channel makes the

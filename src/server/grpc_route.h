@@ -10,12 +10,12 @@
 // Answers are HTTP 200 with application/grpc-web+proto: message frames and a trailers
 // frame, or, for a call that fails before any message, the status alone in headers.
 //
-// Snapshots and LogEntries are made on a blocking thread and go out piece by piece with
-// HTTP chunked encoding, at most two pieces in memory. A BatchLogEntries reply has its
-// length known up front and is encoded piece by piece from the frames FrameLog::read
-// gave (whole transactions, so memory follows the largest transaction). The log and
-// SQLite are read on blocking threads, never on a network thread; a client that hangs
-// up ends the work.
+// Replies from the log go out with HTTP chunked encoding, piece by piece, so one of any
+// size is never held whole. BatchLogEntries and Snapshot read each piece on a blocking
+// thread just before it is written; a BatchLogEntries message (its length known up
+// front) is one chunk, as tonic sends it. LogEntries waits for commits on a blocking
+// thread of its own, at most two pieces in memory. The log and SQLite are read on
+// blocking threads, never on a network thread; a client that hangs up ends the work.
 //
 // Must not: decide replication or proxy semantics (replication/log_service.h,
 // server/proxy_service.h do), or block a network thread. Thread-safe.
@@ -75,18 +75,24 @@ class GrpcRoute {
   replication::grpc_web::Status admit(Call& call, bool hide_unreadable);
   boost::asio::awaitable<bool> serve_replication(Call& call);
   boost::asio::awaitable<bool> serve_proxy(Call& call);
-  // Streams what a blocking-thread producer sends into `channel` (every reply but Hello's).
+  // BatchLogEntries and Snapshot: each piece read on a blocking thread just before it
+  // is written, so a reply of any size is never held whole and no blocking thread waits
+  // on a slow client.
+  boost::asio::awaitable<bool> serve_batch(Call& call, const replication::FrameLog& log,
+                                           const std::optional<std::string>& token,
+                                           const wal_log::LogOffset& offset);
+  boost::asio::awaitable<bool> serve_snapshot(Call& call, const replication::FrameLog& log,
+                                              const std::optional<std::string>& token,
+                                              const wal_log::LogOffset& offset);
+  // LogEntries waits for commits on a blocking thread (at most max_log_streams at once):
+  // stream_reply() writes what that producer sends into `channel`.
   boost::asio::awaitable<bool> stream_reply(Call& call, std::shared_ptr<Channel> channel);
   std::shared_ptr<Channel> open_channel(Call& call);
-  // On a blocking thread: a Snapshot's or LogEntries' messages into `channel`, until
-  // the end, a failure, or the channel closes.
-  // On a blocking thread: a BatchLogEntries reply into `channel`, read from the log as it
-  // is written, so a transaction of any size is never held whole.
-  void produce_batch(Channel& channel, const replication::FrameLog& log,
-                     const std::optional<std::string>& token, const wal_log::LogOffset& offset);
-  void produce_stream(Channel& channel, const Namespace& ns, const replication::FrameLog& log,
-                      const std::optional<std::string>& token, const wal_log::LogOffset& offset,
-                      bool log_entries);
+  // On a blocking thread: LogEntries' messages into `channel`, until a failure, the
+  // namespace's deletion, or the channel closes.
+  void produce_log_entries(Channel& channel, const Namespace& ns, const replication::FrameLog& log,
+                           const std::optional<std::string>& token,
+                           const wal_log::LogOffset& offset);
   void schedule_collection();
 
   boost::asio::io_context& io_;

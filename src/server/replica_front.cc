@@ -13,6 +13,7 @@
 #include "hrana/json_reader.h"
 #include "hrana/protobuf_codec.h"
 #include "proto/hrana_http.pb.h"
+#include "proto/replication_log.pb.h"
 #include "server/blocking.h"
 #include "server/router.h"
 #include "sql/statement.h"
@@ -165,6 +166,10 @@ ReplicaFront::Route ReplicaFront::route(const HttpRequest& request) const {
 }
 
 asio::awaitable<std::optional<HttpResponse>> ReplicaFront::handle(HttpRequest& request) {
+  if (gate_.namespaces_enabled() && !is_grpc_path(target_path(request.target())) &&
+      co_await adopt_namespace(request)) {
+    co_await catch_up(request);
+  }
   const Route chosen = route(request);
   if (chosen == Route::kLocal) co_return std::nullopt;
   if (chosen == Route::kPrimaryWithoutBaton) {
@@ -191,6 +196,47 @@ asio::awaitable<std::optional<HttpResponse>> ReplicaFront::handle(HttpRequest& r
   }
   if (!is_grpc_path(target_path(request.target()))) co_await catch_up(request);
   co_return response;
+}
+
+bool ReplicaFront::is_default_log(std::string_view log_id) {
+  const std::shared_ptr<Namespace> fallback = namespaces_.find("default");
+  if (!fallback || fallback->replicator() == nullptr) return false;
+  const std::optional<replication::LogId> followed = fallback->replicator()->log_id();
+  const std::optional<replication::LogId> answered = replication::LogId::parse(log_id);
+  return followed && answered && followed->bytes == answered->bytes;
+}
+
+asio::awaitable<bool> ReplicaFront::adopt_namespace(const HttpRequest& request) {
+  auto chosen = gate_.namespace_name(request);
+  auto* name = std::get_if<std::string>(&chosen);
+  if (name == nullptr || namespaces_.find(*name)) co_return false;
+  auto adopt = [this, name = *name] {
+    replication::GrpcWebClientOptions options = primary_options_;
+    options.namespace_name = name;
+    try {
+      // NAMESPACE_DOESNT_EXIST (or an unreachable primary): nothing is made, and the
+      // request gets this server's own answer for a namespace it lacks.
+      wal_log::HelloRequest hello;
+      hello.set_handshake_version(1);
+      wal_log::HelloResponse answer;
+      replication::GrpcWebClient(options).unary("/wal_log.ReplicationLog/Hello", hello, answer);
+      // A primary without namespaces answers every name with its one database: no copy
+      // of it is made under another name.
+      if (is_default_log(answer.log_id())) return false;
+      namespaces_.create(name, {});
+    } catch (const replication::GrpcError&) {
+      return false;
+    } catch (const NamespaceError& e) {
+      // Made meanwhile by a concurrent request: as good.
+      return e.kind() == NamespaceError::Kind::kAlreadyExists;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cannot make namespace %s of the primary's here: %s\n", name.c_str(),
+                   e.what());
+      return false;
+    }
+    return true;
+  };
+  co_return co_await run_blocking(blocking_, std::move(adopt));
 }
 
 asio::awaitable<void> ReplicaFront::catch_up(const HttpRequest& request) {

@@ -12,6 +12,10 @@
 // Read-your-writes, as sqld gives it: after a forwarded request, the answer waits until
 // the replica has applied everything the primary had committed once it answered.
 //
+// With namespaces, a namespace the primary has and this replica does not is made here on
+// its first request, as sqld's replicas make theirs, and that request is answered once
+// the new copy has caught up.
+//
 // Must not: run a statement that writes (the replica's file changes only through its
 // replicator), or hold a network thread while waiting for replication.
 #pragma once
@@ -23,7 +27,9 @@
 #include <string>
 #include <string_view>
 
+#include "replication/grpc_web_client.h"
 #include "server/http_listener.h"
+#include "server/namespaces.h"
 #include "server/primary_forwarder.h"
 #include "server/request_gate.h"
 
@@ -35,8 +41,13 @@ bool sql_needs_primary(std::string_view sql);
 
 class ReplicaFront {
  public:
-  ReplicaFront(PrimaryForwarder& primary, RequestGate& gate, boost::asio::thread_pool& blocking)
-      : primary_(primary), gate_(gate), blocking_(blocking) {}
+  ReplicaFront(PrimaryForwarder& primary, replication::GrpcWebClientOptions primary_options,
+               NamespaceStore& namespaces, RequestGate& gate, boost::asio::thread_pool& blocking)
+      : primary_(primary),
+        primary_options_(std::move(primary_options)),
+        namespaces_(namespaces),
+        gate_(gate),
+        blocking_(blocking) {}
 
   // What to do with `request`: nullopt to answer it here; otherwise the primary's answer
   // (the request may have been rewritten on the way: a local baton dropped).
@@ -47,8 +58,15 @@ class ReplicaFront {
   Route route(const HttpRequest& request) const;
   // Waits until the request's namespace has applied the primary's last commit.
   boost::asio::awaitable<void> catch_up(const HttpRequest& request);
+  // Makes the request's namespace here if this server has none of that name and the
+  // primary has one; returns whether it made it.
+  boost::asio::awaitable<bool> adopt_namespace(const HttpRequest& request);
+  // Whether `log_id` is the one the default namespace follows. Blocking-work thread.
+  bool is_default_log(std::string_view log_id);
 
   PrimaryForwarder& primary_;
+  const replication::GrpcWebClientOptions primary_options_;
+  NamespaceStore& namespaces_;
   RequestGate& gate_;
   boost::asio::thread_pool& blocking_;
 };

@@ -151,16 +151,21 @@ hrana::Error blocked_error(const std::optional<std::string>& reason) {
   return {std::move(message), "BLOCKED"};
 }
 
+std::variant<std::string, HttpResponse> RequestGate::namespace_name(
+    const HttpRequest& request) const {
+  if (!namespaces_enabled_) return std::string(kDefaultNamespace);
+  NamespaceChoice choice =
+      choose_namespace(header(request, "x-namespace-bin"), header(request, "x-namespace"),
+                       header(request, http::field::host));
+  if (choice.error) return json_error(request, http::status::bad_request, *choice.error);
+  return std::move(choice.name);
+}
+
 std::variant<std::shared_ptr<Namespace>, HttpResponse> RequestGate::namespace_of(
     const HttpRequest& request) {
-  std::string name(kDefaultNamespace);
-  if (namespaces_enabled_) {
-    NamespaceChoice choice =
-        choose_namespace(header(request, "x-namespace-bin"), header(request, "x-namespace"),
-                         header(request, http::field::host));
-    if (choice.error) return json_error(request, http::status::bad_request, *choice.error);
-    name = std::move(choice.name);
-  }
+  auto chosen = namespace_name(request);
+  if (auto* refused = std::get_if<HttpResponse>(&chosen)) return std::move(*refused);
+  const std::string& name = std::get<std::string>(chosen);
   std::shared_ptr<Namespace> ns = store_.find(name);
   if (!ns) {
     return json_error(request, http::status::not_found, NamespaceError::not_found(name).what());

@@ -64,6 +64,9 @@ class RequestGate {
   // its credential's access there; or the response that refuses it.
   std::variant<Admitted, HttpResponse> admit(const HttpRequest& request,
                                              std::optional<std::string_view> named = {});
+  // The namespace a request's headers choose ("default" without namespaces), or the 400
+  // that refuses a malformed choice. Whether it exists is not looked at.
+  std::variant<std::string, HttpResponse> namespace_name(const HttpRequest& request) const;
   // A WebSocket upgrade: the namespace only (the credential comes with the hello).
   std::variant<std::shared_ptr<Namespace>, HttpResponse> namespace_of(const HttpRequest& request);
   // A hello's jwt on a connection to `ns`: the access its requests get, or the

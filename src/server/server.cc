@@ -118,7 +118,8 @@ Server::Server(ServerConfig config)
   add_routes();
   if (config_.primary_grpc_url) {
     primary_ = std::make_unique<PrimaryForwarder>(io_, *config_.primary_grpc_url);
-    replica_front_ = std::make_unique<ReplicaFront>(*primary_, gate_, blocking_);
+    replica_front_ = std::make_unique<ReplicaFront>(*primary_, *primary_options(config_),
+                                                    namespaces_, gate_, blocking_);
   }
   listener_ = std::make_unique<HttpListener>(
       io_, config_.http_listen_addr, [this](HttpRequest& request) { return handle(request); },

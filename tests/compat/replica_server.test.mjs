@@ -838,6 +838,49 @@ describe("replica of our primary that requires a JWT", () => {
   });
 });
 
+describe("replica of our primary with namespaces", () => {
+  // One statement on namespace `ns` of `url` (x-namespace), over raw Hrana 2; the HTTP
+  // status and the rows (or the error body).
+  async function inNamespace(url, ns, sql) {
+    const response = await fetch(`${url}/v2/pipeline`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-namespace": ns },
+      body: JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }, { type: "close" }] }),
+      signal: AbortSignal.timeout(30000),
+    });
+    const body = await response.json();
+    const result = body.results?.[0];
+    if (response.status !== 200 || result?.type !== "ok") return { status: response.status, body };
+    return { status: 200, rows: result.response.result.rows.map((row) => row.map((v) => v.value)) };
+  }
+
+  test("a namespace made on the primary is served by the replica from its first request; an unknown one is 404 there too", { timeout: 60000 }, async (t) => {
+    const primaryDir = await mkdtemp(join(workDir, "ns-primary-"));
+    const primary = { ...await launchServer({ bin: SERVER_BIN, dbPath: join(primaryDir, "data.sqld"), args: ["--enable-namespaces"], admin: true, waitMs: kServerWaitMs }), dbPath: join(primaryDir, "data.sqld") };
+    servers.add(primary);
+    const created = await fetch(`${primary.adminUrl}/v1/namespaces/tenant/create`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    assert.equal(created.status, 200, await created.text());
+    assert.equal((await inNamespace(primary.url, "tenant", "create table t(v text)")).status, 200);
+    assert.equal((await inNamespace(primary.url, "tenant", "insert into t values ('tenant row')")).status, 200);
+
+    const replica = await startServer(SERVER_BIN, "ns-replica", ["--enable-namespaces", "--primary-grpc-url", primary.url]);
+    assert.deepEqual(await inNamespace(replica.url, "tenant", "select v from t"), { status: 200, rows: [["tenant row"]] },
+                     "the first request to a namespace the replica never had: made, caught up, answered");
+    assert.ok(existsSync(join(replica.dbPath, "dbs", "tenant", "data")), "the replica keeps its own copy");
+    assert.equal((await inNamespace(primary.url, "tenant", "insert into t values ('later')")).status, 200);
+    await waitFor(async () => (await inNamespace(replica.url, "tenant", "select count(*) from t")).rows, [["2"]], "a later row reaches the replica's copy");
+    assert.equal((await inNamespace(replica.url, "tenant", "insert into t values ('via replica')")).status, 200, "a write through the replica");
+    assert.deepEqual((await inNamespace(replica.url, "tenant", "select count(*) from t")).rows, [["3"]], "read back there");
+
+    const ghost = await inNamespace(replica.url, "ghost", "select 1");
+    assert.equal(ghost.status, 404, `a namespace the primary lacks: ${JSON.stringify(ghost)}`);
+    assert.ok(!existsSync(join(replica.dbPath, "dbs", "ghost")), "nothing made for it");
+
+    await retire(replica, "the replica");
+    await retire(primary, "the primary");
+  });
+});
+
 describe("replica of our ~50 MB primary", () => {
   const big = sharedBigPrimary("our", () => SERVER_BIN);
   after(() => big.dispose());
