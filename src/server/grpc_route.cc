@@ -3,30 +3,22 @@
 
 #include "server/grpc_route.h"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/field.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <optional>
 #include <string>
-#include <tuple>
 
 #include "libsql/error.h"
 #include "server/admission.h"
 #include "server/blocking.h"
+#include "server/grpc_reply.h"
 #include "server/request_gate.h"
 #include "server/router.h"
+#include "server/stream_channel.h"
 
 namespace libsql::server {
 
@@ -39,8 +31,6 @@ using grpc_web::StatusCode;
 
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-constexpr auto kWriteTimeout = std::chrono::seconds(60);
 // Frames a BatchLogEntries reply encodes per step: about 66 KB.
 constexpr std::size_t kFramesPerPiece = 16;
 // A Snapshot's HTTP chunks: 64 Frame messages, about 264 KB. Fewer chunks cost the
@@ -94,99 +84,6 @@ Status decode_error(std::string_view type) {
   return {StatusCode::kInternal, "failed to decode Protobuf message: invalid " + std::string(type)};
 }
 
-// The headers of every answer to a call. sqld's CORS layer lets any origin read the
-// status, as a browser's gRPC-Web client would need.
-template <class Fields>
-void set_grpc_headers(Fields& fields) {
-  fields.set(http::field::content_type, grpc_web::kResponseContentType);
-  fields.set(http::field::access_control_allow_origin, "*");
-  fields.set(http::field::access_control_expose_headers,
-             "grpc-status,grpc-message,grpc-status-details-bin");
-}
-
-HttpResponse grpc_response(const HttpRequest& request) {
-  HttpResponse response(http::status::ok, request.version());
-  set_grpc_headers(response);
-  response.keep_alive(request.keep_alive());
-  return response;
-}
-
-// A call that ends before any message: the status in the headers, no body (gRPC's
-// "trailers-only"); tonic's client reads grpc-status there first.
-HttpResponse status_only(const HttpRequest& request, const Status& status) {
-  HttpResponse response = grpc_response(request);
-  response.set("grpc-status", std::to_string(static_cast<int>(status.code)));
-  if (!status.message.empty())
-    response.set("grpc-message", grpc_web::percent_encode(status.message));
-  return response;
-}
-
-HttpResponse unary_reply(const HttpRequest& request, const google::protobuf::MessageLite& message) {
-  HttpResponse response = grpc_response(request);
-  grpc_web::append_message(response.body(), message.SerializeAsString());
-  grpc_web::append_trailers(response.body(), {});
-  return response;
-}
-
-asio::awaitable<bool> write_whole(beast::tcp_stream& stream, HttpResponse response) {
-  response.prepare_payload();
-  stream.expires_after(kWriteTimeout);
-  auto [ec, bytes] = co_await http::async_write(stream, response, kAwait);
-  co_return !ec && response.keep_alive();
-}
-
-// A reply written as HTTP/1.1 chunks as its pieces come: start(), then chunk() or a
-// chunk framed by the caller and written with raw(), then finish(). Each returns false
-// once a write failed (the connection is then to be dropped).
-class ChunkedWriter {
- public:
-  ChunkedWriter(beast::tcp_stream& stream, const HttpRequest& request)
-      : stream_(stream), head_(http::status::ok, request.version()), serializer_(head_) {
-    set_grpc_headers(head_);
-    head_.keep_alive(request.keep_alive());
-    head_.chunked(true);
-  }
-
-  asio::awaitable<bool> start() {
-    stream_.expires_after(kWriteTimeout);
-    auto [ec, bytes] = co_await http::async_write_header(stream_, serializer_, kAwait);
-    co_return !ec;
-  }
-  // One whole chunk; nothing for no bytes (an empty chunk would end the body).
-  asio::awaitable<bool> chunk(std::string_view bytes) {
-    if (bytes.empty()) co_return true;
-    stream_.expires_after(kWriteTimeout);
-    auto [ec, written] =
-        co_await asio::async_write(stream_, http::make_chunk(asio::buffer(bytes)), kAwait);
-    co_return !ec;
-  }
-  // Bytes already in chunk framing: a chunk written in several pieces.
-  asio::awaitable<bool> raw(std::string_view bytes) {
-    stream_.expires_after(kWriteTimeout);
-    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwait);
-    co_return !ec;
-  }
-  // The last chunk; whether the connection may serve another request.
-  asio::awaitable<bool> finish() {
-    stream_.expires_after(kWriteTimeout);
-    auto [ec, written] = co_await asio::async_write(stream_, http::make_chunk_last(), kAwait);
-    co_return !ec && head_.keep_alive();
-  }
-
- private:
-  beast::tcp_stream& stream_;
-  http::response<http::empty_body> head_;
-  http::response_serializer<http::empty_body> serializer_;
-};
-
-// The line that opens an HTTP/1.1 chunk of `size` bytes.
-std::string chunk_size_line(std::uint64_t size) {
-  char line[24];
-  const int length =
-      std::snprintf(line, sizeof line, "%llx\r\n", static_cast<unsigned long long>(size));
-  return std::string(line, static_cast<std::size_t>(length));
-}
-
 }  // namespace
 
 struct GrpcRoute::Call {
@@ -199,86 +96,13 @@ struct GrpcRoute::Call {
   std::optional<RequestRecord> record;
 
   asio::awaitable<bool> reply(HttpResponse response) {
-    co_return co_await write_whole(stream, std::move(response));
+    co_return co_await write_response(stream, std::move(response));
   }
   asio::awaitable<bool> fail(const Status& status) {
     if (record) record->fail();
-    HttpResponse response = status_only(request, status);
-    co_return co_await write_whole(stream, std::move(response));
+    HttpResponse response = grpc_status_only(request, status);
+    co_return co_await write_response(stream, std::move(response));
   }
-};
-
-// The blocking thread waits on a condition variable, never on the network side, so a
-// closed channel frees it even when the io_context no longer runs. At most two pieces
-// exist at once: one being written, one waiting.
-class GrpcRoute::Channel : public std::enable_shared_from_this<GrpcRoute::Channel> {
- public:
-  struct Piece {
-    std::string bytes;  // whole gRPC-Web frames; the last piece is the trailers frame
-    bool last = false;
-    std::optional<Status> status_only;  // the call ended before its first message
-  };
-
-  explicit Channel(asio::any_io_executor executor)
-      : executor_(executor), ready_(std::move(executor)) {}
-
-  // From the blocking thread: false once the channel is closed (the client left, or
-  // the server stops): the producer then stops.
-  bool send(Piece piece) {
-    std::unique_lock lock(mutex_);
-    room_.wait(lock, [&] { return !slot_ || closed_; });
-    if (closed_) return false;
-    slot_ = std::move(piece);
-    lock.unlock();
-    asio::post(executor_, [self = shared_from_this()] { self->ready_.cancel(); });
-    return true;
-  }
-  bool closed() const {
-    const std::lock_guard lock(mutex_);
-    return closed_;
-  }
-
-  // From the network coroutine, on the executor: nullopt once closed, or when the
-  // awaiting coroutine is cancelled.
-  asio::awaitable<std::optional<Piece>> receive() {
-    while (true) {
-      {
-        const std::lock_guard lock(mutex_);
-        if (slot_) {
-          std::optional<Piece> piece = std::move(slot_);
-          slot_.reset();
-          room_.notify_one();
-          co_return piece;
-        }
-        if (closed_) co_return std::nullopt;
-      }
-      // Only touched on the executor: a sender's wake-up is posted there, so it cannot
-      // slip in between the check above and this wait.
-      ready_.expires_at(asio::steady_timer::time_point::max());
-      co_await ready_.async_wait(kAwait);
-      if ((co_await asio::this_coro::cancellation_state).cancelled() !=
-          asio::cancellation_type::none) {
-        co_return std::nullopt;
-      }
-    }
-  }
-
-  void close() {
-    {
-      const std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    room_.notify_all();
-    asio::post(executor_, [self = shared_from_this()] { self->ready_.cancel(); });
-  }
-
- private:
-  asio::any_io_executor executor_;
-  asio::steady_timer ready_;
-  mutable std::mutex mutex_;
-  std::condition_variable room_;
-  std::optional<Piece> slot_;
-  bool closed_ = false;
 };
 
 GrpcRoute::GrpcRoute(asio::io_context& io, asio::thread_pool& blocking, NamespaceStore& namespaces,
@@ -328,7 +152,7 @@ asio::awaitable<bool> GrpcRoute::serve(beast::tcp_stream& stream, HttpRequest& r
     HttpResponse response(http::status::method_not_allowed, request.version());
     response.set(http::field::allow, "POST");
     response.keep_alive(request.keep_alive());
-    co_return co_await write_whole(stream, std::move(response));
+    co_return co_await write_response(stream, std::move(response));
   }
   // application/grpc-web and application/grpc-web+proto; not the base64 -text variant.
   const std::string_view type = header(request, "content-type").value_or("");
@@ -337,7 +161,7 @@ asio::awaitable<bool> GrpcRoute::serve(beast::tcp_stream& stream, HttpRequest& r
     response.set(http::field::content_type, "text/plain; charset=utf-8");
     response.body() = "gRPC calls here are gRPC-Web: content-type application/grpc-web\n";
     response.keep_alive(request.keep_alive());
-    co_return co_await write_whole(stream, std::move(response));
+    co_return co_await write_response(stream, std::move(response));
   }
   Call call{stream, request};
   auto unary = grpc_web::parse_unary(request.body(), options_.max_message_bytes);
@@ -433,7 +257,7 @@ asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
     if (config.max_db_size) database.set_max_db_pages(*config.max_db_size / replication::kPageSize);
     auto say_hello = [&] { return log_service_.hello(*log, database); };
     const wal_log::HelloResponse response = co_await run_blocking(blocking_, std::move(say_hello));
-    HttpResponse reply = unary_reply(call.request, response);
+    HttpResponse reply = grpc_unary_reply(call.request, response);
     co_return co_await call.reply(std::move(reply));
   }
 
@@ -452,7 +276,7 @@ asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
     }
     ++log_streams_;
   }
-  std::shared_ptr<Channel> channel = open_channel(call);
+  std::shared_ptr<StreamChannel> channel = open_channel(call);
   if (!channel) {
     const std::lock_guard lock(mutex_);
     --log_streams_;
@@ -491,14 +315,14 @@ asio::awaitable<bool> GrpcRoute::serve_batch(Call& call, const replication::Fram
   // of a message ("Invalid header bit"). The chunk's size is known up front, so it is
   // written in pieces, each read from the log on a blocking thread just before it goes
   // out: the batch is never held whole, and no blocking thread waits on the client.
-  ChunkedWriter out(call.stream, call.request);
+  ChunkedGrpcReply out(call.stream, call.request);
   if (!co_await out.start()) co_return false;
-  std::string piece = chunk_size_line(reply.message_size());
+  std::string piece = ChunkedGrpcReply::open_chunk(reply.message_size());
   while (true) {
     auto read_piece = [&] {
       while (!reply.at_trailers() && piece.size() < kBatchPieceBytes)
         reply.next_piece(piece, kFramesPerPiece);
-      if (reply.at_trailers()) piece += "\r\n";  // the chunk's end
+      if (reply.at_trailers()) piece += ChunkedGrpcReply::kCloseChunk;
       return 0;
     };
     try {
@@ -538,7 +362,7 @@ asio::awaitable<bool> GrpcRoute::serve_snapshot(Call& call, const replication::F
 
   // One Frame message per page, newest first; each chunk read on a blocking thread just
   // before it goes out, and ending on a message's end, where the client's decoder yields.
-  ChunkedWriter out(call.stream, call.request);
+  ChunkedGrpcReply out(call.stream, call.request);
   if (!co_await out.start()) co_return false;
   Status ended;
   std::string piece;
@@ -564,11 +388,11 @@ asio::awaitable<bool> GrpcRoute::serve_snapshot(Call& call, const replication::F
   co_return co_await out.chunk(trailers) && co_await out.finish();
 }
 
-void GrpcRoute::produce_log_entries(Channel& channel, const Namespace& ns,
+void GrpcRoute::produce_log_entries(StreamChannel& channel, const Namespace& ns,
                                     const replication::FrameLog& log,
                                     const std::optional<std::string>& token,
                                     const wal_log::LogOffset& offset) {
-  using Piece = Channel::Piece;
+  using Piece = StreamChannel::Piece;
   bool accepted = false;  // the response headers went out
   // Before the headers, a failure is the status alone (trailers-only); after them, the
   // trailers come in a chunk of their own, never with a message's end (tonic-web's
@@ -604,8 +428,8 @@ void GrpcRoute::produce_log_entries(Channel& channel, const Namespace& ns,
   }
 }
 
-std::shared_ptr<GrpcRoute::Channel> GrpcRoute::open_channel(Call& call) {
-  auto channel = std::make_shared<Channel>(call.stream.get_executor());
+std::shared_ptr<StreamChannel> GrpcRoute::open_channel(Call& call) {
+  auto channel = std::make_shared<StreamChannel>(call.stream.get_executor());
   const std::lock_guard lock(mutex_);
   if (stopping_) return nullptr;
   std::erase_if(channels_, [](const auto& weak) { return weak.expired(); });
@@ -613,9 +437,9 @@ std::shared_ptr<GrpcRoute::Channel> GrpcRoute::open_channel(Call& call) {
   return channel;
 }
 
-asio::awaitable<bool> GrpcRoute::stream_reply(Call& call, std::shared_ptr<Channel> channel) {
+asio::awaitable<bool> GrpcRoute::stream_reply(Call& call, std::shared_ptr<StreamChannel> channel) {
   using namespace asio::experimental::awaitable_operators;
-  ChunkedWriter out(call.stream, call.request);
+  ChunkedGrpcReply out(call.stream, call.request);
   bool started = false;
   while (true) {
     // Waiting may be long (LogEntries between commits): a client that hangs up
@@ -624,7 +448,7 @@ asio::awaitable<bool> GrpcRoute::stream_reply(Call& call, std::shared_ptr<Channe
     auto watching = client_gone(call.stream.socket());
     auto next = co_await (std::move(receiving) || std::move(watching));
     if (next.index() != 0 || !std::get<0>(next)) break;
-    Channel::Piece piece = std::move(*std::get<0>(next));
+    StreamChannel::Piece piece = std::move(*std::get<0>(next));
     if (piece.status_only) {
       channel->close();
       const Status ended = *piece.status_only;

@@ -40,6 +40,8 @@
 
 namespace libsql::server {
 
+class StreamChannel;  // stream_channel.h
+
 struct GrpcRouteOptions {
   bool namespaces_enabled = false;
   // LogEntries streams at once: each holds a blocking thread while it waits for commits.
@@ -64,8 +66,7 @@ class GrpcRoute {
 
   ProxyService& proxy() noexcept { return proxy_; }
 
-  class Channel;  // one streamed reply's pieces on their way from a blocking thread
-  struct Call;    // one call being answered
+  struct Call;  // one call being answered
 
  private:
   boost::asio::awaitable<bool> serve(boost::beast::tcp_stream& stream, HttpRequest& request);
@@ -86,11 +87,12 @@ class GrpcRoute {
                                               const wal_log::LogOffset& offset);
   // LogEntries waits for commits on a blocking thread (at most max_log_streams at once):
   // stream_reply() writes what that producer sends into `channel`.
-  boost::asio::awaitable<bool> stream_reply(Call& call, std::shared_ptr<Channel> channel);
-  std::shared_ptr<Channel> open_channel(Call& call);
+  boost::asio::awaitable<bool> stream_reply(Call& call, std::shared_ptr<StreamChannel> channel);
+  std::shared_ptr<StreamChannel> open_channel(Call& call);
   // On a blocking thread: LogEntries' messages into `channel`, until a failure, the
   // namespace's deletion, or the channel closes.
-  void produce_log_entries(Channel& channel, const Namespace& ns, const replication::FrameLog& log,
+  void produce_log_entries(StreamChannel& channel, const Namespace& ns,
+                           const replication::FrameLog& log,
                            const std::optional<std::string>& token,
                            const wal_log::LogOffset& offset);
   void schedule_collection();
@@ -105,7 +107,7 @@ class GrpcRoute {
   boost::asio::steady_timer collect_timer_;
 
   std::mutex mutex_;  // guards what follows
-  std::vector<std::weak_ptr<Channel>> channels_;
+  std::vector<std::weak_ptr<StreamChannel>> channels_;
   std::size_t log_streams_ = 0;
   bool stopping_ = false;
 };
