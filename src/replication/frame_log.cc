@@ -150,6 +150,7 @@ class FrameLogImpl final : public FrameLog {
       last_frame_no_ = header.start_frame_no + header.frame_count - 1;
     }
     changed_.notify_all();
+    if (options_.on_commit) options_.on_commit();
     if (live_header_.frame_count > options_.max_live_frames) {
       try {
         rotate();

@@ -44,6 +44,9 @@ struct FrameLogOptions {
   // Compact once the live log holds more committed frames than this (sqld's default
   // --max-log-size of 200 MB is 48543 frames).
   std::uint64_t max_live_frames = 48543;
+  // Called on the writer's thread after each commit is published, for waiters that
+  // cannot block on wait_for() (a network coroutine). Must not block or call the log.
+  std::function<void()> on_commit;
 };
 
 // Frames streamed out of a snapshot, newest first, for wal_log.Snapshot.

@@ -100,7 +100,8 @@ PrimaryReplication::PrimaryReplication(PrimaryReplicationOptions options)
   create_durably(sentinel);
 
   const FrameLogOptions log_options{.directory = options_.directory,
-                                    .max_live_frames = options_.max_live_frames};
+                                    .max_live_frames = options_.max_live_frames,
+                                    .on_commit = options_.on_commit};
   capture_ = engine::WalCapture::open(
       options_.database.string(),
       {.checkpoint_frames = options_.checkpoint_frames, .arbiter = options_.arbiter});

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "engine/wal_capture.h"
@@ -34,6 +35,8 @@ struct PrimaryReplicationOptions {
   std::uint64_t max_live_frames = FrameLogOptions{}.max_live_frames;
   // WAL frames between checkpoints.
   std::uint32_t checkpoint_frames = 1000;
+  // FrameLogOptions::on_commit.
+  std::function<void()> on_commit;
 };
 
 class PrimaryReplication {

@@ -15,10 +15,10 @@
 #include "libsql/error.h"
 #include "server/admission.h"
 #include "server/blocking.h"
+#include "server/commit_signal.h"
 #include "server/grpc_reply.h"
 #include "server/request_gate.h"
 #include "server/router.h"
-#include "server/stream_channel.h"
 
 namespace libsql::server {
 
@@ -40,8 +40,8 @@ constexpr std::size_t kSnapshotFramesPerPiece = 64;
 // A BatchLogEntries message (one HTTP chunk) is read and written in pieces of about this
 // size.
 constexpr std::size_t kBatchPieceBytes = 128 * 1024;
-// How long a LogEntries producer waits for a commit before it looks whether its client
-// is still there.
+// How long a LogEntries stream waits for a commit before it looks whether its namespace
+// was deleted.
 constexpr auto kLogWaitSlice = std::chrono::seconds(1);
 constexpr auto kCollectEvery = std::chrono::seconds(5);
 constexpr std::string_view kReplicationPrefix = "/wal_log.ReplicationLog/";
@@ -128,15 +128,7 @@ StreamingRoute GrpcRoute::route() {
 
 void GrpcRoute::start() { schedule_collection(); }
 
-void GrpcRoute::stop() {
-  collect_timer_.cancel();
-  const std::lock_guard lock(mutex_);
-  stopping_ = true;
-  for (const auto& weak : channels_) {
-    if (auto channel = weak.lock()) channel->close();
-  }
-  channels_.clear();
-}
+void GrpcRoute::stop() { collect_timer_.cancel(); }
 
 void GrpcRoute::schedule_collection() {
   collect_timer_.expires_after(kCollectEvery);
@@ -264,31 +256,7 @@ asio::awaitable<bool> GrpcRoute::serve_replication(Call& call) {
   if (method == "BatchLogEntries") co_return co_await serve_batch(call, *log, token, offset);
   if (method == "Snapshot") co_return co_await serve_snapshot(call, *log, token, offset);
 
-  // LogEntries: a server stream that waits for commits, one Frame message per frame,
-  // made on a blocking thread and written as it comes.
-  {
-    const std::lock_guard lock(mutex_);
-    if (log_streams_ >= options_.max_log_streams) {
-      const Status busy{StatusCode::kResourceExhausted,
-                        "too many LogEntries streams: at most " +
-                            std::to_string(options_.max_log_streams) + " at once"};
-      co_return co_await call.fail(busy);
-    }
-    ++log_streams_;
-  }
-  std::shared_ptr<StreamChannel> channel = open_channel(call);
-  if (!channel) {
-    const std::lock_guard lock(mutex_);
-    --log_streams_;
-    co_return false;  // the server is stopping
-  }
-  // The namespace (copied in) keeps the log alive while the producer reads it.
-  asio::post(blocking_, [this, channel, ns = call.ns, log, token, offset] {
-    produce_log_entries(*channel, *ns, *log, token, offset);
-    const std::lock_guard lock(mutex_);
-    --log_streams_;
-  });
-  co_return co_await stream_reply(call, std::move(channel));
+  co_return co_await serve_log_entries(call, *log, token, offset);
 }
 
 asio::awaitable<bool> GrpcRoute::serve_batch(Call& call, const replication::FrameLog& log,
@@ -388,88 +356,53 @@ asio::awaitable<bool> GrpcRoute::serve_snapshot(Call& call, const replication::F
   co_return co_await out.chunk(trailers) && co_await out.finish();
 }
 
-void GrpcRoute::produce_log_entries(StreamChannel& channel, const Namespace& ns,
-                                    const replication::FrameLog& log,
-                                    const std::optional<std::string>& token,
-                                    const wal_log::LogOffset& offset) {
-  using Piece = StreamChannel::Piece;
-  bool accepted = false;  // the response headers went out
-  // Before the headers, a failure is the status alone (trailers-only); after them, the
-  // trailers come in a chunk of their own, never with a message's end (tonic-web's
-  // decoder can misread those).
-  const auto end = [&](const Status& status) {
-    if (!accepted) {
-      channel.send(Piece{{}, true, status});
-      return;
-    }
-    std::string trailers;
-    grpc_web::append_trailers(trailers, status);
-    channel.send(Piece{std::move(trailers), true, {}});
-  };
-  try {
-    if (Status session = log_service_.check_session(log, token); !session.ok()) {
-      return end(session);
-    }
-    // The headers go out now, as tonic sends a stream's before its first item: a
-    // replica may wait long for one.
-    accepted = channel.send(Piece{});
-    replication::LogTail tail(log, offset.next_offset());
-    while (!channel.closed()) {
-      // It ends when its client leaves, the server stops, or the namespace is deleted
-      // (sqld ends it when the namespace goes away too).
-      if (ns.deleted()) return end({});
-      std::string piece;
-      auto next = tail.next(piece, std::chrono::steady_clock::now() + kLogWaitSlice);
-      if (!piece.empty() && !channel.send(Piece{std::move(piece)})) return;
-      if (auto* status = std::get_if<Status>(&next)) return end(*status);
-    }
-  } catch (const std::exception& e) {
-    end({StatusCode::kInternal, e.what()});
-  }
-}
-
-std::shared_ptr<StreamChannel> GrpcRoute::open_channel(Call& call) {
-  auto channel = std::make_shared<StreamChannel>(call.stream.get_executor());
-  const std::lock_guard lock(mutex_);
-  if (stopping_) return nullptr;
-  std::erase_if(channels_, [](const auto& weak) { return weak.expired(); });
-  channels_.push_back(channel);
-  return channel;
-}
-
-asio::awaitable<bool> GrpcRoute::stream_reply(Call& call, std::shared_ptr<StreamChannel> channel) {
+asio::awaitable<bool> GrpcRoute::serve_log_entries(Call& call, const replication::FrameLog& log,
+                                                   const std::optional<std::string>& token,
+                                                   const wal_log::LogOffset& offset) {
   using namespace asio::experimental::awaitable_operators;
+  auto check = [&] { return log_service_.check_session(log, token); };
+  if (Status session = co_await run_blocking(blocking_, std::move(check)); !session.ok()) {
+    co_return co_await call.fail(session);
+  }
+  // The headers go out now, as tonic sends a stream's before its first item: a replica
+  // may wait long for one.
   ChunkedGrpcReply out(call.stream, call.request);
-  bool started = false;
-  while (true) {
-    // Waiting may be long (LogEntries between commits): a client that hangs up
-    // meanwhile ends the stream now, not at the next commit.
-    auto receiving = channel->receive();
+  if (!co_await out.start()) co_return false;
+  CommitSignal& commits = call.ns->commit_signal();
+  replication::LogTail tail(log, offset.next_offset());
+  Status ended;
+  // It ends when its client leaves, the server stops, or the namespace is deleted (sqld
+  // ends it when the namespace goes away too). Between commits it holds no thread.
+  while (!call.ns->deleted()) {
+    const std::uint64_t seen = commits.generation();
+    std::string piece;
+    auto read_new = [&] { return tail.next(piece, std::chrono::steady_clock::now()); };
+    std::variant<std::size_t, Status> next;
+    try {
+      next = co_await run_blocking(blocking_, std::move(read_new));
+    } catch (const std::exception& e) {
+      ended = {StatusCode::kInternal, e.what()};
+      break;
+    }
+    if (!co_await out.chunk(piece)) break;
+    if (auto* status = std::get_if<Status>(&next)) {
+      ended = *status;
+      break;
+    }
+    if (std::get<std::size_t>(next) > 0) continue;
+    auto waiting = commits.wait(seen, kLogWaitSlice);
     auto watching = client_gone(call.stream.socket());
-    auto next = co_await (std::move(receiving) || std::move(watching));
-    if (next.index() != 0 || !std::get<0>(next)) break;
-    StreamChannel::Piece piece = std::move(*std::get<0>(next));
-    if (piece.status_only) {
-      channel->close();
-      const Status ended = *piece.status_only;
-      co_return co_await call.fail(ended);
-    }
-    if (!started) {
-      if (!co_await out.start()) break;
-      started = true;
-    }
-    if (!co_await out.chunk(piece.bytes)) break;
-    if (piece.last) {
-      channel->close();
-      co_return co_await out.finish();
+    if ((co_await (std::move(waiting) || std::move(watching))).index() != 0) {
+      if (call.record) call.record->fail();
+      co_return false;  // the client hung up
     }
   }
-  // The client left, the server stops, or a write failed: closing the channel makes the
-  // producer's next send fail, which ends its work; the connection ends without the
-  // last chunk, which the client reports as a broken stream.
-  channel->close();
-  if (call.record) call.record->fail();
-  co_return false;
+  if (!ended.ok() && call.record) call.record->fail();
+  // The trailers come in a chunk of their own, never with a message's end (tonic-web's
+  // decoder can misread those).
+  std::string trailers;
+  grpc_web::append_trailers(trailers, ended);
+  co_return co_await out.chunk(trailers) && co_await out.finish();
 }
 
 asio::awaitable<bool> GrpcRoute::serve_proxy(Call& call) {

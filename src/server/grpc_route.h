@@ -13,9 +13,10 @@
 // Replies from the log go out with HTTP chunked encoding, piece by piece, so one of any
 // size is never held whole. BatchLogEntries and Snapshot read each piece on a blocking
 // thread just before it is written; a BatchLogEntries message (its length known up
-// front) is one chunk, as tonic sends it. LogEntries waits for commits on a blocking
-// thread of its own, at most two pieces in memory. The log and SQLite are read on
-// blocking threads, never on a network thread; a client that hangs up ends the work.
+// front) is one chunk, as tonic sends it. LogEntries waits for commits without a thread
+// (the namespace's CommitSignal), so any number of replicas may follow. The log and
+// SQLite are read on blocking threads, never on a network thread; a client that hangs up
+// ends the work.
 //
 // Must not: decide replication or proxy semantics (replication/log_service.h,
 // server/proxy_service.h do), or block a network thread. Thread-safe.
@@ -40,12 +41,8 @@
 
 namespace libsql::server {
 
-class StreamChannel;  // stream_channel.h
-
 struct GrpcRouteOptions {
   bool namespaces_enabled = false;
-  // LogEntries streams at once: each holds a blocking thread while it waits for commits.
-  std::size_t max_log_streams = 8;
   // Largest request message accepted.
   std::size_t max_message_bytes = 64 * 1024 * 1024;
   ProxyOptions proxy;
@@ -60,8 +57,8 @@ class GrpcRoute {
   StreamingRoute route();
   // Starts collecting idle proxy clients every few seconds.
   void start();
-  // Ends the streams in progress (their connections close) and the collection: the
-  // server is stopping and its blocking threads must finish.
+  // Ends the collection: the server is stopping. Streams in progress end with the
+  // io_context, as they hold no blocking thread.
   void stop();
 
   ProxyService& proxy() noexcept { return proxy_; }
@@ -85,16 +82,11 @@ class GrpcRoute {
   boost::asio::awaitable<bool> serve_snapshot(Call& call, const replication::FrameLog& log,
                                               const std::optional<std::string>& token,
                                               const wal_log::LogOffset& offset);
-  // LogEntries waits for commits on a blocking thread (at most max_log_streams at once):
-  // stream_reply() writes what that producer sends into `channel`.
-  boost::asio::awaitable<bool> stream_reply(Call& call, std::shared_ptr<StreamChannel> channel);
-  std::shared_ptr<StreamChannel> open_channel(Call& call);
-  // On a blocking thread: LogEntries' messages into `channel`, until a failure, the
-  // namespace's deletion, or the channel closes.
-  void produce_log_entries(StreamChannel& channel, const Namespace& ns,
-                           const replication::FrameLog& log,
-                           const std::optional<std::string>& token,
-                           const wal_log::LogOffset& offset);
+  // LogEntries: the frames from the offset on, then each commit's as it happens; between
+  // commits it waits on the namespace's CommitSignal, holding no thread.
+  boost::asio::awaitable<bool> serve_log_entries(Call& call, const replication::FrameLog& log,
+                                                 const std::optional<std::string>& token,
+                                                 const wal_log::LogOffset& offset);
   void schedule_collection();
 
   boost::asio::io_context& io_;
@@ -105,11 +97,6 @@ class GrpcRoute {
   replication::LogService log_service_;
   ProxyService proxy_;
   boost::asio::steady_timer collect_timer_;
-
-  std::mutex mutex_;  // guards what follows
-  std::vector<std::weak_ptr<StreamChannel>> channels_;
-  std::size_t log_streams_ = 0;
-  bool stopping_ = false;
 };
 
 }  // namespace libsql::server

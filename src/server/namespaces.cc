@@ -152,10 +152,12 @@ Namespace::Namespace(std::string name, fs::path directory, engine::OpenOptions o
     // the form stock SQLite reads, which replication's own connections need; a file that
     // has no log yet gets its log built after that.
     engine::Connection::open(database_file().string(), options);
-    replication_ = replication::PrimaryReplication::open({.directory = directory_,
-                                                          .database = database_file(),
-                                                          .arbiter = options.arbiter,
-                                                          .max_live_frames = role.max_log_frames});
+    replication_ = replication::PrimaryReplication::open(
+        {.directory = directory_,
+         .database = database_file(),
+         .arbiter = options.arbiter,
+         .max_live_frames = role.max_log_frames,
+         .on_commit = [signal = commit_signal_] { signal->notify(); }});
     options.capture = replication_->capture();
   }
   pool_ = std::make_unique<engine::ConnectionPool>(

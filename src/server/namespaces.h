@@ -30,6 +30,7 @@
 #include "hrana/http_streams.h"
 #include "replication/primary_replication.h"
 #include "replication/replicator.h"
+#include "server/commit_signal.h"
 #include "server/metrics.h"
 
 namespace libsql::server {
@@ -91,6 +92,8 @@ class Namespace {
   engine::ConnectionPool& pool() noexcept { return *pool_; }
   hrana::HttpStreams& streams() noexcept { return *streams_; }
   const std::shared_ptr<NamespaceMetrics>& metrics() const noexcept { return metrics_; }
+  // Notified after each commit reaches the replication log (a primary's only).
+  CommitSignal& commit_signal() noexcept { return *commit_signal_; }
   // A primary's replication log: every commit lands in it before the commit's statement
   // returns (engine/wal_capture.h). Null on a replica.
   replication::FrameLog* frame_log() const noexcept {
@@ -133,6 +136,8 @@ class Namespace {
   std::unique_ptr<engine::ConnectionPool> pool_;
   std::unique_ptr<hrana::HttpStreams> streams_;
   std::shared_ptr<NamespaceMetrics> metrics_;
+  // Shared with the log's commit callback, which may run until the log is closed.
+  std::shared_ptr<CommitSignal> commit_signal_ = std::make_shared<CommitSignal>();
   // Opened before the pool and closed after it: every connection captures into it.
   std::unique_ptr<replication::PrimaryReplication> replication_;
   // A replica's: the replicator and its thread, and a client for Hellos of our own.
