@@ -7,6 +7,7 @@
 // metric, the median over the rounds for each server and how many times better ours is,
 // then every run's value and the notes. It compares; it asserts nothing.
 "use strict";
+const { printTable } = require("../markdown_table.cjs");
 const fs = require("fs");
 
 // Every row of the table: where its number is in a workload's JSON, which direction is
@@ -121,11 +122,7 @@ for (const row of kRows) {
   details.push(`  ${row.workload} ${row.field}: ours [${show(ours)}], reference [${show(ref)}]`);
 }
 
-const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-const render = (r) => "| " + r.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
-console.log(render(table[0]));
-console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
-for (const r of table.slice(1)) console.log(render(r));
+printTable(table);
 console.log("");
 console.log('Throughput: higher is better, "x faster" = ours / reference. Latency and lag: lower is');
 console.log('better, "x lower" = reference / ours. Values are medians over the rounds; every run:');

@@ -8,6 +8,7 @@
 // Prints, per workload, the median over the rounds for each server and how many times
 // better ours is. It compares; it asserts nothing.
 "use strict";
+const { printTable } = require("../markdown_table.cjs");
 const fs = require("fs");
 
 // Every row of the table: the key the runner records, and which direction is better.
@@ -81,11 +82,7 @@ for (const row of kRows) {
   }
 }
 
-const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-const render = (r) => "| " + r.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
-console.log(render(table[0]));
-console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
-for (const r of table.slice(1)) console.log(render(r));
+printTable(table);
 console.log("");
 console.log("Latency: lower is better, \"x lower\" = reference / ours. Throughput: higher is better,");
 console.log("\"x faster\" = ours / reference. Values are medians over the rounds; every run:");

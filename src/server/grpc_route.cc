@@ -53,28 +53,6 @@ std::optional<std::string_view> header(const HttpRequest& request, std::string_v
   return std::string_view(found->value().data(), found->value().size());
 }
 
-// Standard base64, padding optional: tonic decodes binary metadata so.
-std::optional<std::string> decode_base64(std::string_view text) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (const char c : text) {
-    const std::size_t value = kAlphabet.find(c);
-    if (value == std::string_view::npos) return std::nullopt;
-    bits = bits << 6 | static_cast<std::uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xff));
-    }
-  }
-  if (count >= 6) return std::nullopt;  // one symbol too many for whole bytes
-  return out;
-}
-
 Status namespace_doesnt_exist() {
   return {StatusCode::kFailedPrecondition, std::string(grpc_web::kNamespaceDoesntExist)};
 }
@@ -174,7 +152,8 @@ Status GrpcRoute::admit(Call& call, bool hide_unreadable) {
     // rpc/mod.rs extract_namespace; ignored without namespaces, as sqld ignores it.
     const auto encoded = header(call.request, "x-namespace-bin");
     if (!encoded) return {StatusCode::kInvalidArgument, "Missing x-namespace-bin metadata"};
-    auto decoded = decode_base64(*encoded);
+    // Padding optional: tonic decodes binary metadata so.
+    auto decoded = decode_base64_text(*encoded, /*padded=*/true);
     if (!decoded) return {StatusCode::kInvalidArgument, "Metadata can't be converted into Bytes"};
     if (namespace_name_error(*decoded))
       return {StatusCode::kInvalidArgument, "Invalid namespace name"};

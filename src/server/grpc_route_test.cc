@@ -17,6 +17,7 @@
 #include "replication/bincode_value.h"
 #include "replication/grpc_web.h"
 #include "server/server.h"
+#include "server/server_test_support.h"
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
 
@@ -99,22 +100,8 @@ GrpcReply parse_reply(const testing::HttpReply& reply) {
   return out;
 }
 
-class GrpcRouteTest : public ::testing::Test {
+class GrpcRouteTest : public test_support::RunningServerTest {
  protected:
-  void SetUp() override {
-    ServerConfig config;
-    config.db_path = dir_.path() / "data.sqld";
-    config.http_listen_addr = {"127.0.0.1", 0};
-    configure(config);
-    server_ = std::make_unique<Server>(config);
-    serving_ = std::thread([this] { server_->run(2); });
-  }
-  void TearDown() override {
-    server_->stop();
-    serving_.join();
-  }
-  virtual void configure(ServerConfig&) {}
-
   GrpcReply call(std::string_view path, const google::protobuf::MessageLite& message,
                  const Headers& headers = {}) {
     HttpClient client(server_->http_port());
@@ -151,9 +138,6 @@ class GrpcRouteTest : public ::testing::Test {
     ASSERT_EQ(reply.body().find("\"error\""), std::string::npos) << reply.body();
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Server> server_;
-  std::thread serving_;
   bool no_log_ = false;
 };
 

@@ -36,37 +36,6 @@ HttpResponse json_error(const HttpRequest& request, http::status status, std::st
   return response;
 }
 
-// Standard base64 without padding, as sqld reads x-namespace-bin; nullopt if it is not.
-std::optional<std::string> decode_base64_unpadded(std::string_view text) {
-  std::string out;
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (const char c : text) {
-    int value;
-    if (c >= 'A' && c <= 'Z') {
-      value = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      value = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      value = c - '0' + 52;
-    } else if (c == '+') {
-      value = 62;
-    } else if (c == '/') {
-      value = 63;
-    } else {
-      return std::nullopt;  // '=' included: padding is refused, as sqld refuses it
-    }
-    bits = bits << 6 | static_cast<std::uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xff));
-    }
-  }
-  if (count >= 6) return std::nullopt;  // one symbol too many for whole bytes
-  return out;
-}
-
 // "foo.example.com:8080" -> "foo"; nullopt when the host names no namespace (no dot, an
 // IP address, an empty first label).
 std::optional<std::string_view> host_label(std::string_view host) {
@@ -123,12 +92,19 @@ class NamespaceAccess final : public hrana::AccessPolicy {
 
 }  // namespace
 
+std::optional<std::string> decode_base64_text(std::string_view text, bool padded) {
+  if (!padded && text.find('=') != std::string_view::npos) return std::nullopt;
+  Blob bytes;
+  if (!hrana::json::decode_base64(text, bytes)) return std::nullopt;
+  return std::string(bytes.begin(), bytes.end());
+}
+
 NamespaceChoice choose_namespace(std::optional<std::string_view> namespace_bin,
                                  std::optional<std::string_view> namespace_header,
                                  std::optional<std::string_view> host) {
   NamespaceChoice choice;
   if (namespace_bin) {
-    std::optional<std::string> decoded = decode_base64_unpadded(*namespace_bin);
+    std::optional<std::string> decoded = decode_base64_text(*namespace_bin, /*padded=*/false);
     if (!decoded) {
       choice.error = "Invalid namespace bytes: `x-namespace-bin` is not base64 without padding";
       return choice;

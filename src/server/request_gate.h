@@ -27,6 +27,11 @@
 
 namespace libsql::server {
 
+// Standard base64 as text, with or without '=' padding (`padded`: allowed, as tonic reads
+// binary metadata) or refusing it (as sqld reads the x-namespace-bin header); nullopt when
+// malformed.
+std::optional<std::string> decode_base64_text(std::string_view text, bool padded);
+
 // The namespace a request names, by sqld's rules, in order: x-namespace-bin (base64
 // without padding), x-namespace, the Host header's first label when it has a dot. An IP
 // address is not a label (sqld would take "127" from 127.0.0.1): then, as without a Host,

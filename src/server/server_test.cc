@@ -14,6 +14,7 @@
 
 #include "engine/connection.h"
 #include "libsql/error.h"
+#include "server/server_test_support.h"
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
 
@@ -23,26 +24,7 @@ namespace {
 namespace http = boost::beast::http;
 using testing::HttpClient;
 
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ServerConfig config;
-    config.db_path = dir_.path() / "data.sqld";
-    config.http_listen_addr = {"127.0.0.1", 0};
-    configure(config);
-    server_ = std::make_unique<Server>(config);
-    serving_ = std::thread([this] { server_->run(2); });
-  }
-  void TearDown() override {
-    server_->stop();
-    serving_.join();
-  }
-  virtual void configure(ServerConfig&) {}
-
-  testing::TempDir dir_;
-  std::unique_ptr<Server> server_;
-  std::thread serving_;
-};
+class ServerTest : public test_support::RunningServerTest {};
 
 TEST_F(ServerTest, HealthAnswers200WithAnEmptyBody) {
   HttpClient client(server_->http_port());
